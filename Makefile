@@ -1,0 +1,52 @@
+# Two commands set everything up: `make run` (embedded default) and `make test` (PostgreSQL + Redis).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bootcamp
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test install install-test system-deps browser-deps messages worker beat demo check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# gettext compiles the message catalogs; chromium drives the browser tests.
+system-deps:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  echo "Installing gettext"; \
+	  (apt-get install -y -q gettext >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q gettext >/dev/null)); }
+
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests (about a minute)"; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
+
+messages: $(STAMP) system-deps
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: $(STAMP) messages
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_curriculum curricula/deep-learning-specialization.toml
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) messages browser-deps
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.preflight
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_DB_POOL=0 \
+	  DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+worker: $(STAMP)
+	DJANGO_DB_POOL=0 $(BIN)/celery -A bootcamp worker -l info
+
+beat: $(STAMP)
+	$(BIN)/celery -A bootcamp beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

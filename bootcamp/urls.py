@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cohorts.views.participant import home
+
+from .health import healthz
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("cohorts.urls")),
+]

@@ -1,0 +1,25 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.utils.translation import get_language
+
+
+def _remember_language(user) -> None:
+    language = (get_language() or "").split("-")[0]
+    if language in {"en", "ko"}:
+        user.language = language
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """New accounts speak the language they signed up in; their emails follow it."""
+        user = super().save_user(request, user, form, commit=False)
+        _remember_language(user)
+        if commit:
+            user.save()
+        return user
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def save_user(self, request, sociallogin, form=None):
+        _remember_language(sociallogin.user)
+        return super().save_user(request, sociallogin, form)

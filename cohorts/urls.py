@@ -1,0 +1,12 @@
+from django.urls import path
+
+from .views import participant
+
+app_name = "cohorts"
+
+urlpatterns = [
+    path("c/<slug:slug>/", participant.dashboard, name="dashboard"),
+    path("c/<slug:slug>/weeks/<int:week_id>/tick/", participant.tick, name="tick"),
+    path("c/<slug:slug>/weeks/<int:week_id>/untick/", participant.untick, name="untick"),
+    path("c/<slug:slug>/weeks/<int:week_id>/note/", participant.week_note, name="week-note"),
+]

@@ -1,0 +1,93 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from courses.models import Week
+
+from ..access import member_required
+from ..dashboard import build_dashboard
+from ..forms import NoteForm
+from ..models import Membership
+from ..progress import set_week_note, tick_week, untick_week
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "cohorts/landing.html")
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("cohort")
+        .order_by("-cohort__starts_on")
+    )
+    if len(memberships) == 1:
+        return redirect(memberships[0].cohort)
+    return render(request, "cohorts/home.html", {"memberships": memberships})
+
+
+@member_required
+def dashboard(request):
+    return render(
+        request,
+        "cohorts/dashboard.html",
+        {"cohort": request.cohort, "dash": build_dashboard(request.membership)},
+    )
+
+
+def _week(request, week_id: int) -> Week:
+    return get_object_or_404(
+        Week.objects.of(request.cohort.specialization_id).select_related("course"), pk=week_id
+    )
+
+
+def _after_week_change(request, week: Week):
+    """htmx swaps the week row and the progress summary; a plain form post goes back."""
+    if request.htmx:
+        request.membership.refresh_from_db()
+        dash = build_dashboard(request.membership)
+        return render(
+            request,
+            "cohorts/dashboard.html#week-changed",
+            {"cohort": request.cohort, "dash": dash, "week": dash.week(week.pk)},
+        )
+    return redirect(reverse("cohorts:dashboard", args=[request.cohort.slug]) + f"#week-{week.pk}")
+
+
+def _change_week(request, week_id: int, change):
+    week = _week(request, week_id)
+    try:
+        change(membership=request.membership, week=week)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _after_week_change(request, week)
+
+
+@require_POST
+@member_required
+def tick(request, week_id: int):
+    return _change_week(request, week_id, tick_week)
+
+
+@require_POST
+@member_required
+def untick(request, week_id: int):
+    return _change_week(request, week_id, untick_week)
+
+
+@require_POST
+@member_required
+def week_note(request, week_id: int):
+    week = _week(request, week_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            set_week_note(
+                membership=request.membership, week=week, note_url=form.cleaned_data["note_url"]
+            )
+        except ValidationError as error:
+            form.add_error("note_url", error)
+    if form.errors:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return _after_week_change(request, week)
+
