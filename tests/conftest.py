@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from cohorts.models import Membership
 from bootcamp.celery import app as celery_app
+from courses.curriculum import load_file
 from courses.models import Week
 
 from .factories import CohortFactory, MembershipFactory, OrganizerFactory
@@ -41,12 +42,19 @@ def _tasks_in_process():
 
 
 @pytest.fixture
-def weeks(db) -> list[Week]:
+def dls(db):
+    """The curriculum, also for transactional tests (which flush the session's copy)."""
+    if not Week.objects.exists():
+        load_file(CURRICULUM)
+
+
+@pytest.fixture
+def weeks(dls) -> list[Week]:
     return list(Week.objects.filter(course__specialization__slug="deep-learning").select_related("course"))
 
 
 @pytest.fixture
-def cohort(db):
+def cohort(dls):
     return CohortFactory()
 
 
