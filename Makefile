@@ -40,7 +40,7 @@ test: $(STAMP) messages browser-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.preflight
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_DB_POOL=0 \
 	  DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -q $(PYTEST_ARGS)
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 
 worker: $(STAMP)
 	DJANGO_DB_POOL=0 $(BIN)/celery -A bootcamp worker -l info
