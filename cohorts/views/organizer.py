@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from .. import roster
@@ -66,6 +67,39 @@ def _pillar_choices():
     ]
 
 
+COLUMNS = [
+    ("name", _lazy("Participant")),
+    ("status", _lazy("Status")),
+    ("weeks_done", _lazy("Weeks done")),
+    ("deadline", _lazy("Next deadline")),
+    ("required", _lazy("Required")),
+    ("remaining", _lazy("Remaining")),
+    ("days_left", _lazy("Days left")),
+    ("pace", _lazy("Pace (weeks/week)")),
+    ("projected", _lazy("Projected finish")),
+    ("last_activity", _lazy("Last activity")),
+    ("risk", _lazy("Risk")),
+    ("theory_state", _lazy("Theory evidence")),
+    ("certificate_state", _lazy("Certificate")),
+    ("kaggle_state", _lazy("Kaggle")),
+]
+
+
+def _columns(sort: str, base_query: str) -> list[dict]:
+    """Header links: a click sorts by the column, a second click reverses it."""
+    prefix = f"{base_query}&" if base_query else ""
+    columns = []
+    for key, label in COLUMNS:
+        current = sort.lstrip("-") == key
+        descending = current and sort.startswith("-")
+        target = key if not current or descending else f"-{key}"
+        columns.append({
+            "key": key, "label": label, "url": f"?{prefix}sort={target}",
+            "aria_sort": ("descending" if descending else "ascending") if current else "none",
+        })
+    return columns
+
+
 @organizer_required
 def console(request):
     filters = ConsoleFilters.from_query(request.GET)
@@ -86,7 +120,7 @@ def console(request):
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
-            "sort_query": sort_query.urlencode(),
+            "columns": _columns(filters.sort, sort_query.urlencode()),
             "risk_choices": Level.choices,
             "status_choices": Membership.Status.choices,
             "pillar_choices": _pillar_choices(),
@@ -256,7 +290,10 @@ def eliminations(request):
         {
             "cohort": cohort, "nav": "organize", "deadlines": deadlines,
             "selected": selected, "people": people,
-            "pending": sum(p.count for p in deadlines if p.passed),
+            "pending": len(set().union(*(
+                missed(p.deadline, now=now).values_list("pk", flat=True)
+                for p in deadlines if p.passed and p.count
+            ))),
         },
     )
 
