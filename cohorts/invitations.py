@@ -25,7 +25,7 @@ def deliver_invitation(*, invitation_id: int) -> bool:
     """Send one invitation email if it has not been sent; True if this call sent it."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update(skip_locked=True)
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("cohort")
             .filter(pk=invitation_id, sent_at__isnull=True, accepted_at__isnull=True)
             .first()
