@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.contrib import messages
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 
 def _remember_language(user) -> None:
@@ -10,6 +12,17 @@ def _remember_language(user) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def login(self, request, user):
+        """Whoever signs in with an invited (verified) address joins that cohort."""
+        super().login(request, user)
+        from .invitations import accept_invitations
+
+        for membership in accept_invitations(user=user):
+            messages.success(
+                request,
+                _("You joined %(cohort)s.") % {"cohort": membership.cohort.name},
+            )
+
     def save_user(self, request, user, form, commit=True):
         """New accounts speak the language they signed up in; their emails follow it."""
         user = super().save_user(request, user, form, commit=False)

@@ -149,5 +149,5 @@ def seed_demo() -> Cohort:
         record_history(membership=membership, ticks=ticks)
         if profile == "eliminated":
             mission = 1 if membership.weeks_done < 4 else 2
-            eliminate(membership=membership, reason=f"Missed Mission {mission}.")
+            eliminate(membership=membership, reason=f"Missed Mission {mission}.", notify=False)
     return cohort

@@ -500,6 +500,7 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

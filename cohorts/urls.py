@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import participant
+from .views import organizer, participant
 
 app_name = "cohorts"
 
@@ -9,4 +9,24 @@ urlpatterns = [
     path("c/<slug:slug>/weeks/<int:week_id>/tick/", participant.tick, name="tick"),
     path("c/<slug:slug>/weeks/<int:week_id>/untick/", participant.untick, name="untick"),
     path("c/<slug:slug>/weeks/<int:week_id>/note/", participant.week_note, name="week-note"),
+    # Organizer console (issue 5)
+    path("c/<slug:slug>/organize/", organizer.console, name="organize"),
+    path("c/<slug:slug>/organize/participants.csv", organizer.participants_csv, name="organize-csv"),
+    path("c/<slug:slug>/organize/nudge/", organizer.nudge_view, name="organize-nudge"),
+    path("c/<slug:slug>/organize/p/<int:membership_id>/", organizer.participant, name="organize-participant"),
+    path("c/<slug:slug>/organize/p/<int:membership_id>/eliminate/", organizer.eliminate_view, name="organize-eliminate"),
+    path("c/<slug:slug>/organize/p/<int:membership_id>/reinstate/", organizer.reinstate_view, name="organize-reinstate"),
+    path("c/<slug:slug>/organize/p/<int:membership_id>/withdraw/", organizer.withdraw_view, name="organize-withdraw"),
+    path("c/<slug:slug>/organize/p/<int:membership_id>/extend/", organizer.extend_view, name="organize-extend"),
+    path("c/<slug:slug>/organize/eliminations/", organizer.eliminations, name="organize-eliminations"),
+    path("c/<slug:slug>/organize/eliminations/run/", organizer.run_eliminations_view, name="organize-run-eliminations"),
+    path("c/<slug:slug>/organize/roster/", organizer.roster_view, name="organize-roster"),
+    path("c/<slug:slug>/organize/settings/", organizer.settings_view, name="organize-settings"),
+    path("c/<slug:slug>/organize/settings/deadlines/new/", organizer.deadline_view, name="organize-deadline-new"),
+    path("c/<slug:slug>/organize/settings/deadlines/<int:deadline_id>/", organizer.deadline_view, name="organize-deadline"),
+    path("c/<slug:slug>/organize/settings/kaggle/new/", organizer.kaggle_route_view, name="organize-route-new"),
+    path("c/<slug:slug>/organize/settings/kaggle/<int:route_id>/", organizer.kaggle_route_view, name="organize-route"),
+    path("c/<slug:slug>/organize/settings/kaggle/<int:route_id>/delete/", organizer.kaggle_route_delete, name="organize-route-delete"),
+    path("join/", organizer.join, name="join"),
+    path("invite/<str:token>/", organizer.invitation, name="invitation"),
 ]
