@@ -7,7 +7,6 @@ and text browsers.
 
 from dataclasses import dataclass, field
 
-WIDTH = 640
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
 
 
@@ -71,9 +70,11 @@ def _nice_ticks(count: int, wanted: int = 6) -> list[int]:
     return ticks
 
 
-def percent_line_chart(*, labels: list, series: dict[str, list[float]], height: int = 260) -> LineChart:
+def percent_line_chart(
+    *, labels: list, series: dict[str, list[float]], width: int = 800, height: int = 280
+) -> LineChart:
     """Lines over `labels` (e.g. days) on a 0-100 % axis."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     n = len(labels)
 
     def x(i):
@@ -88,16 +89,18 @@ def percent_line_chart(*, labels: list, series: dict[str, list[float]], height: 
         last = (x(n - 1), y(values[-1])) if values else (0.0, 0.0)
         lines.append(Series(key=key, points=points, last_x=last[0], last_y=last[1]))
     return LineChart(
-        width=WIDTH, height=height, plot_left=LEFT, plot_right=WIDTH - RIGHT,
+        width=width, height=height, plot_left=LEFT, plot_right=width - RIGHT,
         plot_top=TOP, plot_bottom=TOP + plot_h, series=lines,
         x_ticks=[Tick(at=x(i), label=labels[i]) for i in _nice_ticks(n)],
         y_ticks=[Tick(at=y(p), label=p) for p in (0, 25, 50, 75, 100)],
     )
 
 
-def column_chart(*, items: list[tuple[object, float, bool]], height: int = 220) -> BarChart:
+def column_chart(
+    *, items: list[tuple[object, float, bool]], width: int = 520, height: int = 220
+) -> BarChart:
     """Vertical bars, one per (label, value, highlight)."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     top = max((value for _label, value, _h in items), default=0) or 1
     slot = plot_w / max(len(items), 1)
     bars = []
@@ -112,16 +115,18 @@ def column_chart(*, items: list[tuple[object, float, bool]], height: int = 220) 
             )
         )
     return BarChart(
-        width=WIDTH, height=height, plot_left=LEFT, plot_right=WIDTH - RIGHT,
+        width=width, height=height, plot_left=LEFT, plot_right=width - RIGHT,
         plot_bottom=TOP + plot_h, bars=bars,
     )
 
 
-def row_chart(*, items: list[tuple[object, float, bool]], label_width: int = 150) -> BarChart:
+def row_chart(
+    *, items: list[tuple[object, float, bool]], width: int = 420, label_width: int = 120
+) -> BarChart:
     """Horizontal bars, one per (label, value, highlight), labels on the left."""
     row_h, gap = 28, 12
     height = TOP + len(items) * (row_h + gap) + 8
-    plot_w = WIDTH - label_width - 70
+    plot_w = width - label_width - 50
     top = max((value for _label, value, _h in items), default=0) or 1
     bars = []
     for i, (label, value, highlight) in enumerate(items):
@@ -134,6 +139,6 @@ def row_chart(*, items: list[tuple[object, float, bool]], label_width: int = 150
             )
         )
     return BarChart(
-        width=WIDTH, height=height, plot_left=label_width, plot_right=WIDTH - RIGHT,
+        width=width, height=height, plot_left=label_width, plot_right=width - RIGHT,
         plot_bottom=height - 8, bars=bars,
     )
