@@ -9,3 +9,7 @@ class NoteForm(forms.Form):
         label=_("Link to your notes or blog post"), required=False, max_length=500,
         assume_scheme="https", validators=[validate_http_url],
     )
+
+
+class AnonymityForm(forms.Form):
+    anonymous = forms.BooleanField(label=_("Appear anonymously on the leaderboard"), required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import organizer, participant
+from .views import leaderboard, organizer, participant
 
 app_name = "cohorts"
 
@@ -29,4 +29,8 @@ urlpatterns = [
     path("c/<slug:slug>/organize/settings/kaggle/<int:route_id>/delete/", organizer.kaggle_route_delete, name="organize-route-delete"),
     path("join/", organizer.join, name="join"),
     path("invite/<str:token>/", organizer.invitation, name="invitation"),
+    # Leaderboard
+    path("c/<slug:slug>/leaderboard/", leaderboard.leaderboard, name="leaderboard"),
+    path("c/<slug:slug>/leaderboard.json", leaderboard.leaderboard_json, name="leaderboard-json"),
+    path("c/<slug:slug>/leaderboard/anonymity/", leaderboard.anonymity, name="leaderboard-anonymity"),
 ]
