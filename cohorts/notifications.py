@@ -93,7 +93,9 @@ def deliver(*, notification_id: int) -> bool:
     """
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            # Lock only the notification: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer joins to cohort and deadline.
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user", "cohort", "deadline")
             .filter(pk=notification_id, status=Notification.Status.PENDING)
             .first()
