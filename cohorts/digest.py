@@ -37,7 +37,7 @@ def digest_context(cohort: Cohort, now: datetime) -> dict:
         "failed": Notification.objects.filter(
             cohort=cohort, status=Notification.Status.FAILED
         ).count(),
-        "deadline": None,
+        "checkpoint": None,
         "critical": [], "critical_count": 0, "at_risk": [], "at_risk_count": 0,
     }
     deadline = (
@@ -55,7 +55,7 @@ def digest_context(cohort: Cohort, now: datetime) -> dict:
     critical = behind.filter(due__lte=now + CRITICAL_WITHIN)
     at_risk = behind.filter(due__gt=now + CRITICAL_WITHIN)
     context.update(
-        deadline={"title": deadline.title, "due_at": deadline.due_at.isoformat()},
+        checkpoint={"title": deadline.title, "due_at": deadline.due_at.isoformat()},
         critical=_names(critical), critical_count=critical.count(),
         at_risk=_names(at_risk), at_risk_count=at_risk.count(),
     )
