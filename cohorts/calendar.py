@@ -23,11 +23,12 @@ def calendar_feed(membership: Membership) -> bytes:
     calendar.add("x-wr-calname", _("%(cohort)s deadlines") % {"cohort": cohort.name})
     calendar.add("x-wr-timezone", cohort.time_zone)
     stamp = timezone.now()
+    host = settings.SITE_URL.split("//")[-1]
     for deadline in cohort.deadlines.all():
         due = extensions.get(deadline.pk, deadline.due_at)
         event = Event()
         # Stable per deadline, so an extension or a moved date updates the same event.
-        event.add("uid", f"deadline-{deadline.pk}-{membership.pk}@{settings.SITE_URL.split('//')[-1]}")
+        event.add("uid", f"deadline-{deadline.pk}-{membership.pk}@{host}")
         event.add("dtstamp", stamp)
         event.add("dtstart", due)
         event.add("summary", deadline.title)

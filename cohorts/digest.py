@@ -6,7 +6,7 @@ queries for any cohort size and returns plain JSON, stored on the notification a
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ def _names(rows) -> list[dict]:
 def digest_context(cohort: Cohort, now: datetime) -> dict:
     """Counts per status, and who is behind on the next theory checkpoint (with extensions)."""
     participants = Membership.objects.filter(cohort=cohort).participants()
-    counts = dict(participants.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    counts = dict(participants.values("status").annotate(n=Count("pk")).values_list("status", "n"))
     context = {
         "date": now.astimezone(cohort.tz).date().isoformat(),
         "counts": {status: counts.get(status, 0) for status in Membership.Status.values},
@@ -40,9 +40,8 @@ def digest_context(cohort: Cohort, now: datetime) -> dict:
         "checkpoint": None,
         "critical": [], "critical_count": 0, "at_risk": [], "at_risk_count": 0,
     }
-    deadline = (
-        cohort.deadlines.filter(kind=Deadline.Kind.THEORY, due_at__gt=now).order_by("due_at").first()
-    )
+    upcoming = cohort.deadlines.filter(kind=Deadline.Kind.THEORY, due_at__gt=now)
+    deadline = upcoming.order_by("due_at").first()
     if deadline is None:
         return context
     deadline.cohort = cohort
@@ -76,7 +75,8 @@ def queue_digests(*, now: datetime | None = None) -> int:
     queued = 0
     for cohort in cohorts:
         local = now.astimezone(cohort.tz)
-        if not (cohort.starts_on <= local.date() <= cohort.ends_on) or local.hour < cohort.reminder_hour:
+        running = cohort.starts_on <= local.date() <= cohort.ends_on
+        if not running or local.hour < cohort.reminder_hour:
             continue
         organizers = list(
             Membership.objects.filter(cohort=cohort)

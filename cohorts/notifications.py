@@ -131,4 +131,5 @@ def unsubscribe(*, user_id: int, topic: Topic) -> bool:
     """Turn off one kind of email for a user; False if it was already off (idempotent)."""
     from .models import User
 
-    return bool(User.objects.filter(pk=user_id, **{topic.value: True}).update(**{topic.value: False}))
+    still_on = User.objects.filter(pk=user_id, **{topic.value: True})
+    return bool(still_on.update(**{topic.value: False}))

@@ -58,11 +58,8 @@ def cohorts_with_reminders_due(*, now: datetime | None = None) -> list[int]:
     """Cohorts with a deadline or an extension still ahead; each checks its own window."""
     now = now or timezone.now()
     ahead = Q(deadlines__due_at__gt=now) | Q(deadlines__extensions__due_at__gt=now)
-    return [
-        pk
-        for pk, offsets in Cohort.objects.filter(ahead).distinct().values_list("pk", "reminder_offsets")
-        if offsets
-    ]
+    cohorts = Cohort.objects.filter(ahead).distinct().values_list("pk", "reminder_offsets")
+    return [pk for pk, offsets in cohorts if offsets]
 
 
 def queue_reminders(
@@ -170,6 +167,7 @@ def _queue_batch(
         ).values_list("membership_id", "week_id"):
             done[membership_id].add(week_id)
     run = uuid.uuid4().hex
+    graduation = deadline.kind == Deadline.Kind.GRADUATION
     notifications = [
         Notification(
             key=reminder_key(row["pk"], deadline.pk, offset),
@@ -185,7 +183,7 @@ def _queue_batch(
                 "days_left": (row["due"] - now).days,
                 "remaining": row["remaining"],
                 "weeks": [list(w[1:]) for w in weeks if w[0] not in done[row["pk"]]],
-                "pillars": _unverified_pillars(row) if deadline.kind == Deadline.Kind.GRADUATION else [],
+                "pillars": _unverified_pillars(row) if graduation else [],
             },
         )
         for row, offset in due_now

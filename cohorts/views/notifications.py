@@ -77,7 +77,9 @@ def feed_url(request, membership: Membership) -> str:
 def calendar_page(request):
     if request.method == "POST":
         regenerate_calendar_token(membership=request.membership)
-        messages.success(request, _("A new calendar address was made; the old one no longer works."))
+        messages.success(
+            request, _("A new calendar address was made; the old one no longer works.")
+        )
         return redirect("cohorts:calendar-page", slug=request.cohort.slug)
     url = feed_url(request, request.membership)
     return render(

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -6,7 +6,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cohorts.models import DeadlineExtension, Deadline, Membership, Notification, WeekCompletion
+from cohorts.models import Deadline, DeadlineExtension, Membership, Notification
 from cohorts.progress import record_history
 from cohorts.reminders import queue_reminders, reminder_key
 from courses.models import Week
