@@ -62,3 +62,21 @@ def test_emails_are_written_in_the_recipients_language(organizer, django_capture
         )
     html = mail.outbox[0].alternatives[0][0]
     assert '<html lang="ko">' in html
+
+
+def test_the_hourly_run_queues_again_a_notice_whose_task_was_lost(organizer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cohorts.tasks import dispatch_reminders
+
+    lost = digest(organizer.user, organizer.cohort)
+    Notification.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    fresh = Notification.objects.create(
+        key="digest:fresh", kind=Notification.Kind.DIGEST, user=organizer.user,
+        cohort=organizer.cohort, context=DIGEST,
+    )
+    dispatch_reminders.delay()
+    assert Notification.objects.get(pk=lost.pk).status == Notification.Status.SENT
+    assert Notification.objects.get(pk=fresh.pk).status == Notification.Status.PENDING  # in flight
