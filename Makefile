@@ -42,11 +42,14 @@ test: $(STAMP) messages browser-deps
 	  DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 
+# Both need REDIS_URL (the broker); the worker also DATABASE_URL and EMAIL_HOST. One beat only.
 worker: $(STAMP)
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker"; exit 1; }
 	DJANGO_DB_POOL=0 $(BIN)/celery -A bootcamp worker -l info
 
 beat: $(STAMP)
-	$(BIN)/celery -A bootcamp beat -l info
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make beat"; exit 1; }
+	DJANGO_DB_POOL=0 $(BIN)/celery -A bootcamp beat -l info --schedule $(VENV)/celerybeat-schedule
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +182,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Run exactly one beat. Every job is hourly and idempotent: reminders are due at each cohort's
+# local hour, and the digest goes out once per local day from that hour on (keyed by date), so
+# cohorts in any zone, daylight saving included, get theirs at 09:00 their time, and a run
+# missed while beat was down is caught up by the next one. Minutes are staggered past the hour;
+# a run expires after the hour so a backlog never stacks up duplicates.
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {
+        "task": "cohorts.tasks.dispatch_reminders",
+        "schedule": crontab(minute=1),
+        "options": {"expires": 3000},
+    },
+    "run-eliminations": {
+        "task": "cohorts.tasks.run_eliminations",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
+    "dispatch-digests": {
+        "task": "cohorts.tasks.dispatch_digests",
+        "schedule": crontab(minute=10),
+        "options": {"expires": 3000},
+    },
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]

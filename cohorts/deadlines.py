@@ -4,11 +4,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import (
+    Case, Count, DateTimeField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses.models import Week
 
-from .models import Deadline, Membership
+from .models import Deadline, DeadlineExtension, Membership
 
 SUBMITTED_OR_APPROVED = {Membership.PillarState.SUBMITTED, Membership.PillarState.APPROVED}
 
@@ -72,3 +76,38 @@ def progress_for(
 def next_unmet(progress: list[DeadlineProgress]) -> DeadlineProgress | None:
     """The participant's next deadline that still asks for something, missed ones first."""
     return next((p for p in progress if not p.met), None)
+
+
+def facing(memberships: QuerySet, deadline: Deadline) -> QuerySet:
+    """Annotate `due` (with the participant's extension) and `remaining` against `deadline`.
+
+    Both come from the database, so a page or a batch of any size costs one query.
+    `remaining` counts required weeks not done for a theory checkpoint, 1 or 0 otherwise.
+    """
+    extension = DeadlineExtension.objects.filter(
+        membership=OuterRef("pk"), deadline=deadline
+    ).values("due_at")[:1]
+    memberships = memberships.annotate(
+        due=Coalesce(Subquery(extension), Value(deadline.due_at), output_field=DateTimeField())
+    )
+    if deadline.kind == Deadline.Kind.THEORY:
+        required = Week.objects.of(deadline.cohort.specialization_id).through_course(
+            deadline.through_course
+        ).count()
+        done = Count(
+            "completions",
+            filter=Q(
+                completions__week__course__specialization_id=deadline.cohort.specialization_id,
+                completions__week__course__number__lte=deadline.through_course,
+            ),
+        )
+        return memberships.annotate(remaining=Value(required) - done)
+    if deadline.kind == Deadline.Kind.CERTIFICATE:
+        met = Q(certificate_state__in=SUBMITTED_OR_APPROVED)
+    elif deadline.kind == Deadline.Kind.KAGGLE:
+        met = Q(kaggle_state__in=SUBMITTED_OR_APPROVED)
+    else:
+        met = Q(status=Membership.Status.GRADUATED)
+    return memberships.annotate(
+        remaining=Case(When(met, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )

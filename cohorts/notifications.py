@@ -8,11 +8,12 @@ row under a lock and sends it, so a redelivered task or a second dispatcher run 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 
 from .models import Cohort, Deadline, Notification
+from .tokens import Topic, unsubscribe_url
 
 
 def queue_notification(
@@ -39,6 +40,14 @@ def queue_notification(
     return notification
 
 
+# Notices a user may opt out of, and the flag on User that the unsubscribe link turns off.
+UNSUBSCRIBE_TOPICS = {
+    Notification.Kind.REMINDER: Topic.REMINDERS,
+    Notification.Kind.NUDGE: Topic.REMINDERS,
+    Notification.Kind.DIGEST: Topic.DIGEST,
+}
+
+
 def render_email(notification: Notification) -> EmailMultiAlternatives:
     """The message in the recipient's language, with text and HTML parts."""
     user = notification.user
@@ -50,6 +59,16 @@ def render_email(notification: Notification) -> EmailMultiAlternatives:
         "deadline": notification.deadline,
         "site_url": settings.SITE_URL,
     }
+    if isinstance(context.get("due_at"), str):
+        context["due_at"] = parse_datetime(context["due_at"])
+    headers = dict(context.get("headers", {}))
+    topic = UNSUBSCRIBE_TOPICS.get(notification.kind)
+    if topic:
+        url = unsubscribe_url(user_id=user.pk, topic=topic)
+        context["unsubscribe_url"] = url
+        # RFC 8058: mail clients offer one button that POSTs to this URL.
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     with translation.override(user.language or settings.LANGUAGE_CODE):
         base = f"emails/{notification.kind}"
         subject = render_to_string(f"{base}.subject.txt", context).strip()
@@ -59,7 +78,7 @@ def render_email(notification: Notification) -> EmailMultiAlternatives:
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
         body=text,
         to=[user.email],
-        headers=context.get("headers", {}),
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -69,10 +88,13 @@ def deliver(*, notification_id: int) -> bool:
     """Send one notification if it is still pending; True if this call sent it.
 
     The row stays locked while the message goes out, so two workers holding the same task
-    cannot both send it; an SMTP error rolls back and leaves it pending for the retry.
+    cannot both send it. A failed send is counted (attempts, last_error) and committed with
+    the row still pending, then the error is raised again for the task to retry.
     """
     with transaction.atomic():
         notification = (
+            # Lock only the notification: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer joins to cohort and deadline.
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user", "cohort", "deadline")
             .filter(pk=notification_id, status=Notification.Status.PENDING)
@@ -80,16 +102,34 @@ def deliver(*, notification_id: int) -> bool:
         )
         if notification is None:
             return False
-        render_email(notification).send()
-        notification.status = Notification.Status.SENT
-        notification.sent_at = timezone.now()
         notification.attempts += 1
-        notification.save(update_fields=["status", "sent_at", "attempts"])
+        try:
+            render_email(notification).send()
+        except Exception as error:
+            notification.last_error = repr(error)[:2000]
+            notification.save(update_fields=["attempts", "last_error"])
+            failure = error
+        else:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+            failure = None
+    if failure is not None:
+        raise failure
     return True
 
 
 def mark_failed(*, notification_id: int, error: str) -> None:
-    """After the last retry: keep the error where organizers can see it."""
+    """After the last retry (or an error no retry can fix): keep it where organizers see it."""
     Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
-        status=Notification.Status.FAILED, last_error=error[:2000], attempts=F("attempts") + 1
+        status=Notification.Status.FAILED, last_error=error[:2000]
     )
+
+
+def unsubscribe(*, user_id: int, topic: Topic) -> bool:
+    """Turn off one kind of email for a user; False if it was already off (idempotent)."""
+    from .models import User
+
+    still_on = User.objects.filter(pk=user_id, **{topic.value: True})
+    return bool(still_on.update(**{topic.value: False}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import leaderboard, organizer, participant
+from .views import leaderboard, notifications, organizer, participant
 
 app_name = "cohorts"
 
@@ -33,4 +33,13 @@ urlpatterns = [
     path("c/<slug:slug>/leaderboard/", leaderboard.leaderboard, name="leaderboard"),
     path("c/<slug:slug>/leaderboard.json", leaderboard.leaderboard_json, name="leaderboard-json"),
     path("c/<slug:slug>/leaderboard/anonymity/", leaderboard.anonymity, name="leaderboard-anonymity"),
+    # Reminders, preferences, unsubscribe and the calendar feed (cohorts/views/notifications.py).
+    path("account/notifications/", notifications.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path("c/<slug:slug>/calendar.ics", notifications.calendar, name="calendar"),
+    path("c/<slug:slug>/calendar/", notifications.calendar_page, name="calendar-page"),
+    path(
+        "c/<slug:slug>/organize/notifications/", notifications.failed_notifications,
+        name="failed-notifications",
+    ),
 ]
