@@ -69,13 +69,16 @@ def submission_block(membership: Membership, pillar: str) -> str | None:
     return None
 
 
-def _submit(membership: Membership, submission: Submission) -> Submission:
-    """Save a validated submission as the participant's one open submission for its pillar."""
-    pillar = pillar_of(submission)
+def _validate(membership: Membership, submission: Submission) -> None:
     submission.membership = membership
     submission.status = Submission.Status.SUBMITTED
     submission.submitted_at = timezone.now()
     submission.full_clean(validate_constraints=False)
+
+
+def _save(membership: Membership, submission: Submission) -> Submission:
+    """Save a validated submission as the participant's one open submission for its pillar."""
+    pillar = pillar_of(submission)
     try:
         with transaction.atomic():
             submission.save()
@@ -100,7 +103,9 @@ def _open_for(membership: Membership, pillar: str) -> Membership:
 def submit_theory_evidence(*, membership: Membership, certificate_url: str) -> TheorySubmission:
     """The Coursera specialization certificate, once every week is ticked."""
     membership = _open_for(membership, Pillar.THEORY)
-    return _submit(membership, TheorySubmission(certificate_url=certificate_url))
+    submission = TheorySubmission(certificate_url=certificate_url)
+    _validate(membership, submission)
+    return _save(membership, submission)
 
 
 @transaction.atomic
@@ -114,20 +119,16 @@ def submit_certificate(
     note: str = "",
 ) -> CertificateSubmission:
     membership = _open_for(membership, Pillar.CERTIFICATE)
-    errors = {}
-    if not accepted_certifications(membership.cohort).filter(pk=certification.pk).exists():
-        errors["certification"] = _("This cohort does not accept that certificate.")
-    if passed_on > timezone.localdate(timezone=membership.cohort.tz):
-        errors["passed_on"] = _("The date you passed cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
-    return _submit(
-        membership,
-        CertificateSubmission(
-            certification=certification, credential_id=credential_id.strip(),
-            credential_url=credential_url, passed_on=passed_on, note=note,
-        ),
+    submission = CertificateSubmission(
+        certification=certification, credential_id=credential_id.strip(),
+        credential_url=credential_url, passed_on=passed_on, note=note,
     )
+    _validate(membership, submission)
+    if not accepted_certifications(membership.cohort).filter(pk=certification.pk).exists():
+        raise ValidationError({"certification": _("This cohort does not accept that certificate.")})
+    if passed_on > timezone.localdate(timezone=membership.cohort.tz):
+        raise ValidationError({"passed_on": _("The date you passed cannot be in the future.")})
+    return _save(membership, submission)
 
 
 def evaluate_kaggle_result(*, cohort: Cohort, result: KaggleResult):
@@ -152,23 +153,23 @@ def submit_kaggle(
 ) -> KaggleSubmission:
     """A final private-leaderboard result, stored with its percentile, medal and route."""
     membership = _open_for(membership, Pillar.KAGGLE)
+    validate_standing(rank=rank, teams=teams, team_size=team_size)
     result = KaggleResult(
         category=category, team_size=team_size, rank=rank, teams=teams, awards_medals=awards_medals
     )
-    evaluation = evaluate_kaggle_result(cohort=membership.cohort, result=result)
-    if not evaluation.qualifies:
+    submission = KaggleSubmission(
+        competition_url=competition_url, competition_title=competition_title.strip(),
+        category=category, awards_medals=awards_medals, team_name=team_name.strip(),
+        team_size=team_size, rank=rank, teams=teams, evidence_url=evidence_url,
+        percentile=result.percentile, medal=result.medal,
+    )
+    _validate(membership, submission)
+    submission.route = evaluate_routes(routes=membership.cohort.kaggle_routes.all(), result=result).route
+    if submission.route is None:
         raise ValidationError(
             _("This result does not meet any of the cohort's Kaggle routes, so it cannot be submitted.")
         )
-    return _submit(
-        membership,
-        KaggleSubmission(
-            competition_url=competition_url, competition_title=competition_title.strip(),
-            category=category, awards_medals=awards_medals, team_name=team_name.strip(),
-            team_size=team_size, rank=rank, teams=teams, evidence_url=evidence_url,
-            percentile=result.percentile, medal=result.medal, route=evaluation.route,
-        ),
-    )
+    return _save(membership, submission)
 
 
 # Verification -----------------------------------------------------------------------------
