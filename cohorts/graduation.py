@@ -21,10 +21,6 @@ def graduation_gaps(membership: Membership) -> list[str]:
         if pillar_state(membership, pillar) != Membership.PillarState.APPROVED:
             gaps.append(_("%(pillar)s is not approved yet.") % {"pillar": pillar.label})
             continue
-        covering = pillar_deadline(deadlines, pillar, extensions)
-        if covering is None:
-            continue
-        _deadline, due_at = covering
         if pillar == Pillar.THEORY:
             met_at = membership.theory_completed_at
         else:
@@ -35,7 +31,10 @@ def graduation_gaps(membership: Membership) -> list[str]:
                 .values_list("submitted_at", flat=True)
                 .first()
             )
-        if met_at is None or met_at > due_at:
+        covering = pillar_deadline(deadlines, pillar, extensions)
+        if met_at is None:
+            gaps.append(_("%(pillar)s is not complete.") % {"pillar": pillar.label})
+        elif covering is not None and met_at > covering[1]:
             gaps.append(_("%(pillar)s was not met by its deadline.") % {"pillar": pillar.label})
     return gaps
 
