@@ -14,10 +14,16 @@ from .submissions import accepted_certifications
 from .validators import validate_http_url
 
 
+class HttpURLField(forms.URLField):
+    """A web address: http(s) only, with one clear message instead of Django's generic one."""
+
+    default_validators = [validate_http_url]
+    default_error_messages = {"invalid": validate_http_url.message}
+
+
 def url_field(label, help_text=""):
-    return forms.URLField(
+    return HttpURLField(
         label=label, help_text=help_text, max_length=500, assume_scheme="https",
-        validators=[validate_http_url],
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
 

@@ -57,7 +57,7 @@ def _page(request, pillar: Pillar, form, preview=None, status=200):
         "pillar": pillar,
         "card": pillar_cards_for(membership)[pillar.value],
         "form": form,
-        "block": submission_block(membership, pillar),
+        "blocked_because": submission_block(membership, pillar),
         "history": history,
         "routes": [(route, describe_route(route)) for route in routes],
         "preview": preview,
