@@ -29,6 +29,13 @@ SUBMISSION_MODELS: dict[str, type[Submission]] = {
     Pillar.KAGGLE: KaggleSubmission,
 }
 
+# What showing a submission needs beyond the submission itself.
+EVIDENCE_RELATED: dict[str, list[str]] = {
+    Pillar.THEORY: [],
+    Pillar.CERTIFICATE: ["certification"],
+    Pillar.KAGGLE: ["route"],
+}
+
 # The denormalised state on Membership, written only by cohorts/submissions.py.
 STATE_FIELDS: dict[str, str] = {
     Pillar.THEORY: "theory_state",

@@ -3,16 +3,9 @@
 from dataclasses import dataclass
 
 from .models import Cohort, Submission
-from .pillars import SUBMISSION_MODELS, Pillar
+from .pillars import EVIDENCE_RELATED, SUBMISSION_MODELS, Pillar
 
 QUEUE_LIMIT = 100
-
-# What each kind's row shows beyond the participant.
-_RELATED = {
-    Pillar.THEORY: [],
-    Pillar.CERTIFICATE: ["certification"],
-    Pillar.KAGGLE: ["route"],
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ def review_queue(*, cohort: Cohort, status: str = Submission.Status.SUBMITTED,
     for pillar, model in SUBMISSION_MODELS.items():
         queryset = model.objects.in_cohort(cohort).filter(status=status)
         counts[pillar] = queryset.count()
-        rows = queryset.for_review().select_related(*_RELATED[pillar]).order_by(*order)[:limit]
+        rows = queryset.for_review().select_related(*EVIDENCE_RELATED[pillar]).order_by(*order)[:limit]
         items.extend(QueueItem(pillar=Pillar(pillar), submission=row) for row in rows)
     if pending:
         items.sort(key=lambda item: (item.submission.submitted_at, item.pillar, item.submission.pk))

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import member_required
 from ..kaggle_routes import describe_route
-from ..pillars import SUBMISSION_MODELS, Pillar, pillar_cards_for
+from ..pillars import EVIDENCE_RELATED, SUBMISSION_MODELS, Pillar, pillar_cards_for
 from ..submission_forms import PILLAR_FORMS, KaggleForm
 from ..submissions import (
     evaluate_kaggle_result,
@@ -23,8 +23,6 @@ SUBMIT = {
     Pillar.CERTIFICATE: submit_certificate,
     Pillar.KAGGLE: submit_kaggle,
 }
-
-_RELATED = {Pillar.THEORY: [], Pillar.CERTIFICATE: ["certification"], Pillar.KAGGLE: ["route"]}
 
 
 def add_service_error(form, error: ValidationError) -> None:
@@ -47,7 +45,7 @@ def _page(request, pillar: Pillar, form, preview=None, status=200):
     membership = request.membership
     history = (
         SUBMISSION_MODELS[pillar].objects.filter(membership=membership)
-        .select_related("reviewed_by", *_RELATED[pillar])
+        .select_related("reviewed_by", *EVIDENCE_RELATED[pillar])
         .order_by("-submitted_at", "-pk")
     )
     routes = list(request.cohort.kaggle_routes.all()) if pillar == Pillar.KAGGLE else []
