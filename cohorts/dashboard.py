@@ -1,6 +1,6 @@
 """What a participant's dashboard shows, read in a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 
@@ -10,6 +10,7 @@ from courses.models import Course, Week
 
 from .deadlines import DeadlineProgress, next_unmet, progress_for
 from .models import Membership, WeekCompletion
+from .pillars import PillarCard, pillar_cards
 
 PACE_WINDOW_DAYS = 14
 
@@ -35,6 +36,7 @@ class Dashboard:
     total_weeks: int
     finish_position: int | None
     recent_weeks: int
+    pillars: dict[str, PillarCard] = field(default_factory=dict)
 
     @property
     def percent(self) -> int:
@@ -94,4 +96,5 @@ def build_dashboard(membership: Membership, now: datetime | None = None) -> Dash
         total_weeks=len(weeks),
         finish_position=finish_position(membership),
         recent_weeks=sum(1 for c in completions.values() if c.completed_at >= since),
+        pillars=pillar_cards(membership, [p.deadline for p in deadlines], extensions),
     )

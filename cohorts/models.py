@@ -332,6 +332,18 @@ class KaggleRoute(models.Model):
         return self.name
 
 
+class SubmissionQuerySet(models.QuerySet):
+    def in_cohort(self, cohort):
+        return self.filter(membership__cohort=cohort)
+
+    def pending(self):
+        return self.filter(status=Submission.Status.SUBMITTED)
+
+    def for_review(self):
+        """What a row of the verification queue shows, without a query per row."""
+        return self.select_related("membership__user", "reviewed_by")
+
+
 class Submission(models.Model):
     """Evidence for a pillar, verified by an organizer. History is kept: one open at a time."""
 
@@ -348,6 +360,8 @@ class Submission(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.TextField(_("reason"), blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import Week
 
+from .graduation import update_graduation
 from .models import Cohort, Membership, WeekCompletion
 
 
@@ -89,6 +90,8 @@ def untick_week(*, membership: Membership, week: Week) -> None:
             "weeks_done", "weeks_done_at", "last_activity_at", "theory_completed_at", "finish_seq"
         ]
     )
+    if membership.status == Membership.Status.GRADUATED:
+        update_graduation(membership=membership)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ See shared/reference/kaggle-medals.md: percentages are rounded down, and competi
 that award no medals get none whatever the rank.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +26,12 @@ class Medal(models.TextChoices):
 
 
 def percentile(*, rank: int, teams: int) -> Decimal:
-    """The rank as a share of the field, in percent with two decimals (rank 1 of 100 = 1.00)."""
-    return (Decimal(rank) * 100 / Decimal(teams)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    """The rank as a share of the field, in percent with two decimals (rank 1 of 100 = 1.00).
+
+    Rounded up, so the shown figure never looks better than the result: "top p%" holds exactly
+    when percentile <= p, matching `within_top_percent` (rank 10001 of 25001 shows 40.01, not 40.00).
+    """
+    return (Decimal(rank) * 100 / Decimal(teams)).quantize(Decimal("0.01"), ROUND_CEILING)
 
 
 def within_top_percent(*, rank: int, teams: int, percent: int | Decimal) -> bool:
