@@ -47,6 +47,7 @@ urlpatterns = [
     path(
         "c/<slug:slug>/organize/notifications/", notifications.failed_notifications,
         name="failed-notifications",
+    ),
     # Pillars: certificate, Kaggle and theory evidence; the organizers' verification queue.
     path("c/<slug:slug>/pillars/kaggle/check/", pillar_views.kaggle_check, name="kaggle-check"),
     path("c/<slug:slug>/pillars/<pillar:pillar>/", pillar_views.pillar_page, name="pillar"),
