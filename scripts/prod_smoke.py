@@ -39,6 +39,8 @@ PORTS = range(18000, 18100)
 SLUG = "ml-bootcamp-demo"
 EMAIL, PASSWORD = "participant@example.com", "bootcamp-demo"
 BIN = Path(sys.executable).parent
+# The long-running compose services this script starts, after the one-shot "migrate".
+SERVICES = ("web", "worker", "beat")
 
 
 class SmokeFailure(Exception):
@@ -158,7 +160,7 @@ class Stack:
             "SENTRY_DSN": "",
             "PYTHONUNBUFFERED": "1",
         }
-        for name in ("CELERY_TASK_ALWAYS_EAGER", "DJANGO_SETTINGS_MODULE", "DJANGO_DB_POOL"):
+        for name in ("CELERY_TASK_ALWAYS_EAGER", "DJANGO_SETTINGS_MODULE", "DJANGO_DB_POOL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
             self.env.pop(name, None)
 
     # --- services this script owns -------------------------------------------------------
@@ -363,7 +365,7 @@ def main() -> int:
                   {"DJANGO_DB_POOL": "0"})
         step("database created, migrated, curriculum and demo loaded; static files collected")
         stack.start_smtp_sink()
-        for name in ("web", "worker", "beat"):
+        for name in SERVICES:
             stack.start(name)
         browser = Browser(stack.web_port)
         wait_for("gunicorn", lambda: browser.get("/healthz").status == 200, 30, stack)
