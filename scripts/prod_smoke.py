@@ -13,6 +13,7 @@ stopped and removed at the end, whatever happened; any failure exits non-zero.
 
 import http.client
 import json
+import logging
 import os
 import re
 import secrets
@@ -265,6 +266,7 @@ def django_in_process(stack: Stack):
     import django
 
     django.setup()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP sink's chatter
 
 
 def leaderboard_path() -> str | None:
