@@ -1,4 +1,4 @@
-"""gunicorn settings, read from the environment (`gunicorn bootcamp.wsgi --config python:bootcamp.gunicorn`)."""
+"""gunicorn settings from the environment (`--config python:bootcamp.gunicorn`)."""
 
 import os
 
@@ -23,7 +23,11 @@ logconfig_dict = {
         }
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
     },
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {

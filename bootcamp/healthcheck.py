@@ -11,7 +11,7 @@ import urllib.request
 
 
 def web() -> int:
-    host = (os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")[0].strip() or "localhost")
+    host = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")[0].strip() or "localhost"
     port = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").rsplit(":", 1)[-1]
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/healthz",

@@ -221,7 +221,9 @@ if env_bool("DJANGO_BEHIND_PROXY", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain HTTP
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -245,7 +247,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", *(["https://accounts.google.com"] if "google" in SOCIALACCOUNT_PROVIDERS else [])],
+        "form-action": [
+            "'self'",
+            *(["https://accounts.google.com"] if "google" in SOCIALACCOUNT_PROVIDERS else []),
+        ],
     }
 }
 
@@ -264,7 +269,9 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}
+        "console": {
+            "class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT
+        }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
@@ -290,5 +297,7 @@ CELERY_BEAT_SCHEDULE["beat-heartbeat"] = {
     "schedule": BEAT_HEARTBEAT_SECONDS,
     "options": {"expires": BEAT_HEARTBEAT_SECONDS},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", "celerybeat-schedule"
+)
 # --------------------------------------------------------------------------- end of production

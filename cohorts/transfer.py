@@ -39,7 +39,15 @@ from .models import (
 FORMAT = "bootcamp-cohort"
 VERSION = 1
 BATCH = 1000
-USER_FIELDS = ["email", "name", "language", "email_reminders", "email_digest", "is_active", "date_joined"]
+USER_FIELDS = [
+    "email",
+    "name",
+    "language",
+    "email_reminders",
+    "email_digest",
+    "is_active",
+    "date_joined",
+]
 
 # Every relation of every exported model, and how the document names its target. A relation
 # added to a model later makes export fail loudly until it is mapped here.
@@ -56,17 +64,24 @@ RELATIONS: dict[type[models.Model], set[str]] = {
     AuditEvent: {"cohort", "membership", "actor"},
     Invitation: {"cohort", "invited_by"},
 }
-SUBMISSIONS = {"theory": TheorySubmission, "certificate": CertificateSubmission, "kaggle": KaggleSubmission}
+SUBMISSIONS = {
+    "theory": TheorySubmission,
+    "certificate": CertificateSubmission,
+    "kaggle": KaggleSubmission,
+}
 
 
 def _check_relations() -> None:
     for model, mapped in RELATIONS.items():
         relations = {
-            f.name for f in [*model._meta.concrete_fields, *model._meta.many_to_many] if f.is_relation
+            f.name
+            for f in [*model._meta.concrete_fields, *model._meta.many_to_many]
+            if f.is_relation
         }
         if relations - mapped:
             raise NotImplementedError(
-                f"{model.__name__} has relations the cohort export does not map: {relations - mapped}"
+                f"{model.__name__} has relations the cohort export does not map: "
+                f"{relations - mapped}"
             )
 
 
@@ -118,10 +133,16 @@ def export_cohort(*, cohort: Cohort, with_password_hashes: bool = False) -> dict
         .order_by("membership_id", "week__course__number", "week__number")
     )
     extensions = list(
-        DeadlineExtension.objects.filter(membership__cohort=cohort).select_related("granted_by").order_by("pk")
+        DeadlineExtension.objects.filter(membership__cohort=cohort)
+        .select_related("granted_by")
+        .order_by("pk")
     )
     submissions = {
-        kind: list(model.objects.filter(membership__cohort=cohort).select_related("reviewed_by").order_by("pk"))
+        kind: list(
+            model.objects.filter(membership__cohort=cohort)
+            .select_related("reviewed_by")
+            .order_by("pk")
+        )
         for kind, model in SUBMISSIONS.items()
     }
     events = list(cohort.audit_events.select_related("actor").order_by("created_at", "pk"))
@@ -147,7 +168,11 @@ def export_cohort(*, cohort: Cohort, with_password_hashes: bool = False) -> dict
         return data
 
     def submission_data(kind: str, s) -> dict:
-        data = {"membership": member[s.membership_id], "reviewed_by": _email(s.reviewed_by), **_plain(s)}
+        data = {
+            "membership": member[s.membership_id],
+            "reviewed_by": _email(s.reviewed_by),
+            **_plain(s),
+        }
         if kind == "certificate":
             data["certification"] = s.certification.slug
         if kind == "kaggle":
@@ -161,7 +186,9 @@ def export_cohort(*, cohort: Cohort, with_password_hashes: bool = False) -> dict
         "cohort": {
             **_plain(cohort),
             "specialization": cohort.specialization.slug,
-            "accepted_certifications": sorted(cohort.accepted_certifications.values_list("slug", flat=True)),
+            "accepted_certifications": sorted(
+                cohort.accepted_certifications.values_list("slug", flat=True)
+            ),
         },
         "deadlines": [_plain(d) for d in deadlines],
         "kaggle_routes": [_plain(r) for r in routes],
@@ -218,19 +245,28 @@ def import_cohort(*, data: dict) -> Cohort:
         specialization = Specialization.objects.get(slug=data["cohort"]["specialization"])
     except Specialization.DoesNotExist:
         raise ValidationError(
-            f"Specialization {data['cohort']['specialization']} is missing: load the curriculum first."
+            f"Specialization {data['cohort']['specialization']} is missing: "
+            "load the curriculum first."
         ) from None
-    certifications = list(Certification.objects.filter(slug__in=data["cohort"]["accepted_certifications"]))
+    certifications = list(
+        Certification.objects.filter(slug__in=data["cohort"]["accepted_certifications"])
+    )
     if len(certifications) != len(data["cohort"]["accepted_certifications"]):
-        raise ValidationError("Some accepted certifications are missing: load the curriculum first.")
+        raise ValidationError(
+            "Some accepted certifications are missing: load the curriculum first."
+        )
 
     users = _import_users(data["users"])
 
     def user(email: str | None) -> User | None:
         return users[email.lower()] if email else None
 
-    cohort = Cohort.objects.create(specialization=specialization, **_unplain(Cohort, data["cohort"]))
-    Cohort.objects.filter(pk=cohort.pk).update(created_at=_unplain(Cohort, data["cohort"])["created_at"])
+    cohort = Cohort.objects.create(
+        specialization=specialization, **_unplain(Cohort, data["cohort"])
+    )
+    Cohort.objects.filter(pk=cohort.pk).update(
+        created_at=_unplain(Cohort, data["cohort"])["created_at"]
+    )
     cohort.refresh_from_db()
     cohort.accepted_certifications.set(certifications)
 
@@ -257,7 +293,8 @@ def import_cohort(*, data: dict) -> Cohort:
         WeekCompletion.objects.bulk_create(
             [
                 WeekCompletion(
-                    membership=member[row["membership"].lower()], week=weeks[tuple(row["week"])],
+                    membership=member[row["membership"].lower()],
+                    week=weeks[tuple(row["week"])],
                     **_unplain(WeekCompletion, row),
                 )
                 for row in data["week_completions"]
@@ -270,8 +307,10 @@ def import_cohort(*, data: dict) -> Cohort:
     extensions = DeadlineExtension.objects.bulk_create(
         [
             DeadlineExtension(
-                membership=member[row["membership"].lower()], deadline=deadlines[row["deadline"]],
-                granted_by=user(row["granted_by"]), **_unplain(DeadlineExtension, row),
+                membership=member[row["membership"].lower()],
+                deadline=deadlines[row["deadline"]],
+                granted_by=user(row["granted_by"]),
+                **_unplain(DeadlineExtension, row),
             )
             for row in data["extensions"]
         ]
@@ -290,8 +329,10 @@ def import_cohort(*, data: dict) -> Cohort:
                 extra["route"] = routes[row["route"]] if row["route"] is not None else None
             objects.append(
                 model(
-                    membership=member[row["membership"].lower()], reviewed_by=user(row["reviewed_by"]),
-                    **extra, **_unplain(model, row),
+                    membership=member[row["membership"].lower()],
+                    reviewed_by=user(row["reviewed_by"]),
+                    **extra,
+                    **_unplain(model, row),
                 )
             )
         model.objects.bulk_create(objects, batch_size=BATCH)
@@ -301,7 +342,8 @@ def import_cohort(*, data: dict) -> Cohort:
             AuditEvent(
                 cohort=cohort,
                 membership=member[row["membership"].lower()] if row["membership"] else None,
-                actor=user(row["actor"]), **_unplain(AuditEvent, row),
+                actor=user(row["actor"]),
+                **_unplain(AuditEvent, row),
             )
             for row in data["audit_events"]
         ],
@@ -309,7 +351,9 @@ def import_cohort(*, data: dict) -> Cohort:
     )
     Invitation.objects.bulk_create(
         [
-            Invitation(cohort=cohort, invited_by=user(row["invited_by"]), **_unplain(Invitation, row))
+            Invitation(
+                cohort=cohort, invited_by=user(row["invited_by"]), **_unplain(Invitation, row)
+            )
             for row in data["invitations"]
         ],
         batch_size=BATCH,

@@ -124,7 +124,9 @@ class Browser:
         return self.request("GET", path, **kwargs)
 
     def post(self, path: str, data: dict) -> Response:
-        return self.request("POST", path, {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **data})
+        return self.request(
+            "POST", path, {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **data}
+        )
 
     def follow(self, response: Response, limit: int = 5) -> Response:
         while 300 <= response.status < 400 and limit:
@@ -161,7 +163,12 @@ class Stack:
             "SENTRY_DSN": "",
             "PYTHONUNBUFFERED": "1",
         }
-        for name in ("CELERY_TASK_ALWAYS_EAGER", "DJANGO_SETTINGS_MODULE", "DJANGO_DB_POOL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        for name in (
+            "CELERY_TASK_ALWAYS_EAGER",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_DB_POOL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        ):
             self.env.pop(name, None)
 
     # --- services this script owns -------------------------------------------------------
@@ -206,8 +213,12 @@ class Stack:
         log = self.tmp / f"{name}.log"
         with log.open("w") as out:
             result = subprocess.run(
-                executable(command), cwd=ROOT, env={**self.env, **(env or {})},
-                stdout=out, stderr=subprocess.STDOUT, timeout=300,
+                executable(command),
+                cwd=ROOT,
+                env={**self.env, **(env or {})},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=300,
             )
         if result.returncode:
             raise SmokeFailure(f"{name} exited {result.returncode}:\n{log.read_text()[-3000:]}")
@@ -215,8 +226,12 @@ class Stack:
     def start(self, name: str):
         out = (self.tmp / f"{name}.log").open("w")
         self.processes[name] = subprocess.Popen(
-            executable(COMMANDS[name]), cwd=ROOT, env={**self.env, **ENVIRONMENT[name]},
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            executable(COMMANDS[name]),
+            cwd=ROOT,
+            env={**self.env, **ENVIRONMENT[name]},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def assert_running(self):
@@ -293,8 +308,10 @@ def scenario(stack: Stack):
     browser = Browser(stack.web_port)
 
     plain = browser.get("/accounts/login/", https=False)
-    check(plain.status == 301 and plain.headers["Location"].startswith("https://"),
-          f"plain HTTP is not redirected to HTTPS: {plain.status}")
+    check(
+        plain.status == 301 and plain.headers["Location"].startswith("https://"),
+        f"plain HTTP is not redirected to HTTPS: {plain.status}",
+    )
 
     page = browser.get("/accounts/login/")
     check(page.status == 200, f"login page: {page.status}")
@@ -306,15 +323,19 @@ def scenario(stack: Stack):
     stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', page.text)
     check(stylesheet, "the stylesheet URL is not hashed (manifest storage off?)")
     asset = browser.get(stylesheet.group(1))
-    check(asset.status == 200 and "immutable" in asset.headers.get("Cache-Control", ""),
-          f"static asset: {asset.status} {asset.headers.get('Cache-Control')}")
+    check(
+        asset.status == 200 and "immutable" in asset.headers.get("Cache-Control", ""),
+        f"static asset: {asset.status} {asset.headers.get('Cache-Control')}",
+    )
     step("login page: HTTPS redirect, CSP, HSTS, hashed static files served by whitenoise")
 
     signed_in = browser.post("/accounts/login/", {"login": EMAIL, "password": PASSWORD})
     check(signed_in.status == 302, f"sign-in did not redirect: {signed_in.status}")
     dashboard = browser.follow(signed_in)
-    check(dashboard.status == 200 and "8 of 17 weeks" in dashboard.text,
-          f"dashboard after sign-in: {dashboard.status}")
+    check(
+        dashboard.status == 200 and "8 of 17 weeks" in dashboard.text,
+        f"dashboard after sign-in: {dashboard.status}",
+    )
     step(f"signed in as {EMAIL}: dashboard shows 8 of 17 weeks")
 
     tick = re.search(rf'action="(/c/{SLUG}/weeks/\d+/tick/)"', dashboard.text)
@@ -349,7 +370,10 @@ def scenario(stack: Stack):
         app.send_task(task)
         wait_for("a reminder at the SMTP sink", lambda: stack.mailbox, 60, stack)
         time.sleep(1)
-        step(f"{task}: {len(stack.mailbox)} email(s) at the SMTP sink, first to {stack.mailbox[0].rcpt_tos}")
+        step(
+            f"{task}: {len(stack.mailbox)} email(s) at the SMTP sink, "
+            f"first to {stack.mailbox[0].rcpt_tos}"
+        )
     else:
         step("reminders: no reminder task in CELERY_BEAT_SCHEDULE in this build, skipped")
 
@@ -357,14 +381,28 @@ def scenario(stack: Stack):
 def main() -> int:
     stack = Stack()
     try:
-        step(f"web on 127.0.0.1:{stack.web_port}, SMTP sink on {stack.smtp_port}, files in {stack.tmp}")
+        step(
+            f"web on 127.0.0.1:{stack.web_port}, SMTP sink on {stack.smtp_port}, "
+            f"files in {stack.tmp}"
+        )
         stack.reset_services()
         stack.run("collectstatic", ["python", "manage.py", "collectstatic", "--noinput", "-v0"])
         stack.run("migrate", COMMANDS["migrate"], ENVIRONMENT["migrate"])
-        stack.run("load_curriculum", ["python", "manage.py", "load_curriculum",
-                                      "curricula/deep-learning-specialization.toml"], {"DJANGO_DB_POOL": "0"})
-        stack.run("seed_demo", ["python", "manage.py", "seed_demo", "--allow-production"],
-                  {"DJANGO_DB_POOL": "0"})
+        stack.run(
+            "load_curriculum",
+            [
+                "python",
+                "manage.py",
+                "load_curriculum",
+                "curricula/deep-learning-specialization.toml",
+            ],
+            {"DJANGO_DB_POOL": "0"},
+        )
+        stack.run(
+            "seed_demo",
+            ["python", "manage.py", "seed_demo", "--allow-production"],
+            {"DJANGO_DB_POOL": "0"},
+        )
         step("database created, migrated, curriculum and demo loaded; static files collected")
         stack.start_smtp_sink()
         for name in SERVICES:

@@ -71,7 +71,14 @@ def test_the_image_runs_as_a_user_with_static_files_collected_at_build():
 
 def test_the_example_env_file_names_what_production_needs():
     example = (ROOT / ".env.example").read_text()
-    for name in ("DJANGO_DEBUG=0", "DJANGO_SECRET_KEY=", "DJANGO_ALLOWED_HOSTS=",
-                 "DJANGO_CSRF_TRUSTED_ORIGINS=", "DATABASE_URL=", "REDIS_URL=", "EMAIL_HOST=",
-                 "SENTRY_DSN="):
+    for name in (
+        "DJANGO_DEBUG=0",
+        "DJANGO_SECRET_KEY=",
+        "DJANGO_ALLOWED_HOSTS=",
+        "DJANGO_CSRF_TRUSTED_ORIGINS=",
+        "DATABASE_URL=",
+        "REDIS_URL=",
+        "EMAIL_HOST=",
+        "SENTRY_DSN=",
+    ):
         assert f"\n{name}" in example, name

@@ -41,7 +41,8 @@ def test_database_down_means_503(client, monkeypatch):
 
 def test_a_silent_beat_is_reported_but_does_not_fail_the_check(client, settings):
     assert client.get(reverse("healthz")).json()["beat"] == {
-        "status": "never ran", "last_run_seconds_ago": None,
+        "status": "never ran",
+        "last_run_seconds_ago": None,
     }
     heartbeat.delay()
     later = timezone.now() + timezone.timedelta(seconds=4 * settings.BEAT_HEARTBEAT_SECONDS)

@@ -22,10 +22,18 @@ PRODUCTION = {
 
 
 def run(code_or_args: list[str], **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
-        [sys.executable, *code_or_args], cwd=django_settings.BASE_DIR, capture_output=True,
-        text=True, env={**environment, **PRODUCTION, **env}, timeout=120,
+        [sys.executable, *code_or_args],
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={**environment, **PRODUCTION, **env},
+        timeout=120,
     )
 
 

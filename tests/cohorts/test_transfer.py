@@ -36,27 +36,49 @@ def demo(dls):
     finisher, learner = cohort.memberships.finishers()[:2]
     now = timezone.now()
     DeadlineExtension.objects.create(
-        membership=learner, deadline=cohort.deadlines.first(), due_at=now + timedelta(days=3),
-        reason="Hospital stay", granted_by=organizer,
+        membership=learner,
+        deadline=cohort.deadlines.first(),
+        due_at=now + timedelta(days=3),
+        reason="Hospital stay",
+        granted_by=organizer,
     )
     TheorySubmission.objects.create(
-        membership=finisher, certificate_url="https://coursera.org/verify/ABC", status="approved",
-        reviewed_by=organizer, reviewed_at=now,
+        membership=finisher,
+        certificate_url="https://coursera.org/verify/ABC",
+        status="approved",
+        reviewed_by=organizer,
+        reviewed_at=now,
     )
     CertificateSubmission.objects.create(
-        membership=finisher, certification=Certification.objects.get(slug="tensorflow-developer"),
-        credential_id="TF-123", credential_url="https://example.org/cred/123",
-        passed_on=date(2026, 1, 5), status="rejected", reviewed_by=staff, reviewed_at=now,
+        membership=finisher,
+        certification=Certification.objects.get(slug="tensorflow-developer"),
+        credential_id="TF-123",
+        credential_url="https://example.org/cred/123",
+        passed_on=date(2026, 1, 5),
+        status="rejected",
+        reviewed_by=staff,
+        reviewed_at=now,
         review_reason="Blurry scan",
     )
     KaggleSubmission.objects.create(
-        membership=finisher, competition_url="https://kaggle.com/c/x", competition_title="X",
-        category="featured", rank=10, teams=100, evidence_url="https://kaggle.com/e",
-        percentile=Decimal("10.00"), medal="silver", route=cohort.kaggle_routes.first(),
+        membership=finisher,
+        competition_url="https://kaggle.com/c/x",
+        competition_title="X",
+        category="featured",
+        rank=10,
+        teams=100,
+        evidence_url="https://kaggle.com/e",
+        percentile=Decimal("10.00"),
+        medal="silver",
+        route=cohort.kaggle_routes.first(),
     )
     AuditEvent.objects.create(
-        cohort=cohort, membership=learner, actor=organizer, action="extended",
-        reason="Hospital stay", data={"days": 3},
+        cohort=cohort,
+        membership=learner,
+        actor=organizer,
+        action="extended",
+        reason="Hospital stay",
+        data={"days": 3},
     )
     Invitation.objects.create(
         cohort=cohort, email="newcomer@example.com", role="participant", invited_by=organizer
@@ -68,47 +90,104 @@ def snapshot(cohort: Cohort):
     """The cohort as rows named by natural keys, read straight from the tables."""
     members = Membership.objects.filter(cohort=cohort)
     return {
-        "cohort": Cohort.objects.filter(pk=cohort.pk).values(
-            "slug", "name", "starts_on", "ends_on", "finish_counter", "join_code", "created_at",
-            "reminder_offsets", "specialization__slug",
-        ).get(),
+        "cohort": Cohort.objects.filter(pk=cohort.pk)
+        .values(
+            "slug",
+            "name",
+            "starts_on",
+            "ends_on",
+            "finish_counter",
+            "join_code",
+            "created_at",
+            "reminder_offsets",
+            "specialization__slug",
+        )
+        .get(),
         "certifications": sorted(cohort.accepted_certifications.values_list("slug", flat=True)),
-        "deadlines": list(cohort.deadlines.values_list("kind", "title", "through_course", "due_at")),
-        "members": sorted(members.values_list(
-            "user__email", "user__name", "user__language", "role", "status", "weeks_done",
-            "weeks_done_at", "theory_completed_at", "finish_seq", "theory_state",
-            "status_reason", "calendar_token", "anonymous",
-        )),
-        "completions": sorted(WeekCompletion.objects.filter(membership__in=members).values_list(
-            "membership__user__email", "week__course__number", "week__number", "completed_at",
-        )),
-        "extensions": list(DeadlineExtension.objects.filter(membership__in=members).values_list(
-            "membership__user__email", "deadline__title", "due_at", "granted_by__email", "created_at",
-        )),
+        "deadlines": list(
+            cohort.deadlines.values_list("kind", "title", "through_course", "due_at")
+        ),
+        "members": sorted(
+            members.values_list(
+                "user__email",
+                "user__name",
+                "user__language",
+                "role",
+                "status",
+                "weeks_done",
+                "weeks_done_at",
+                "theory_completed_at",
+                "finish_seq",
+                "theory_state",
+                "status_reason",
+                "calendar_token",
+                "anonymous",
+            )
+        ),
+        "completions": sorted(
+            WeekCompletion.objects.filter(membership__in=members).values_list(
+                "membership__user__email",
+                "week__course__number",
+                "week__number",
+                "completed_at",
+            )
+        ),
+        "extensions": list(
+            DeadlineExtension.objects.filter(membership__in=members).values_list(
+                "membership__user__email",
+                "deadline__title",
+                "due_at",
+                "granted_by__email",
+                "created_at",
+            )
+        ),
         "submissions": [
-            sorted(model.objects.filter(membership__in=members).values_list(
-                "membership__user__email", "status", "reviewed_by__email", "submitted_at",
-            ))
+            sorted(
+                model.objects.filter(membership__in=members).values_list(
+                    "membership__user__email",
+                    "status",
+                    "reviewed_by__email",
+                    "submitted_at",
+                )
+            )
             for model in (TheorySubmission, CertificateSubmission, KaggleSubmission)
         ],
-        "kaggle": list(KaggleSubmission.objects.filter(membership__in=members).values_list(
-            "percentile", "medal", "route__name",
-        )),
-        "audit": sorted(AuditEvent.objects.filter(cohort=cohort).values_list(
-            "membership__user__email", "actor__email", "action", "reason", "data", "created_at",
-        ), key=repr),
+        "kaggle": list(
+            KaggleSubmission.objects.filter(membership__in=members).values_list(
+                "percentile",
+                "medal",
+                "route__name",
+            )
+        ),
+        "audit": sorted(
+            AuditEvent.objects.filter(cohort=cohort).values_list(
+                "membership__user__email",
+                "actor__email",
+                "action",
+                "reason",
+                "data",
+                "created_at",
+            ),
+            key=repr,
+        ),
         "invitations": list(cohort.invitations.values_list("email", "token", "invited_by__email")),
-        "verified": sorted(EmailAddress.objects.filter(user__memberships__cohort=cohort).values_list(
-            "email", "verified", "primary",
-        )),
+        "verified": sorted(
+            EmailAddress.objects.filter(user__memberships__cohort=cohort).values_list(
+                "email",
+                "verified",
+                "primary",
+            )
+        ),
     }
 
 
 def wipe(cohort: Cohort) -> None:
     """Delete the cohort and everyone in it, as if restoring into an empty installation."""
-    emails = list(User.objects.filter(
-        Q(memberships__cohort=cohort) | Q(email="staff@example.org")
-    ).values_list("email", flat=True))
+    emails = list(
+        User.objects.filter(
+            Q(memberships__cohort=cohort) | Q(email="staff@example.org")
+        ).values_list("email", flat=True)
+    )
     cohort.delete()
     User.objects.filter(email__in=emails).delete()
 
@@ -144,8 +223,13 @@ def test_the_export_names_no_database_ids_and_holds_no_passwords_by_default(demo
 
 def test_imported_members_keep_their_passwords_only_with_the_hashes(demo, tmp_path, client):
     dump = tmp_path / "cohort.json"
-    call_command("export_cohort", DEMO_SLUG, output=str(dump), with_password_hashes=True,
-                 stderr=open("/dev/null", "w"))
+    call_command(
+        "export_cohort",
+        DEMO_SLUG,
+        output=str(dump),
+        with_password_hashes=True,
+        stderr=open("/dev/null", "w"),
+    )
     wipe(demo)
     call_command("import_cohort", str(dump), stdout=open("/dev/null", "w"))
     assert User.objects.get(email="participant@example.com").check_password("bootcamp-demo")

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
         parser.add_argument(
-            "--with-password-hashes", action="store_true",
+            "--with-password-hashes",
+            action="store_true",
             help="Include password hashes, so members keep their passwords after import. "
             "The file then holds credentials: store it like a database backup.",
         )

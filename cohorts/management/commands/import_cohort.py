@@ -20,7 +20,5 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Imported {cohort.slug}: {cohort.memberships.count()} members."
-            )
+            self.style.SUCCESS(f"Imported {cohort.slug}: {cohort.memberships.count()} members.")
         )
