@@ -210,18 +210,23 @@ class Stack:
 
     # --- processes -----------------------------------------------------------------------
     def run(self, name: str, command: list[str], env: dict | None = None):
-        log = self.tmp / f"{name}.log"
-        with log.open("w") as out:
-            result = subprocess.run(
-                executable(command),
-                cwd=ROOT,
-                env={**self.env, **(env or {})},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=300,
-            )
-        if result.returncode:
-            raise SmokeFailure(f"{name} exited {result.returncode}:\n{log.read_text()[-3000:]}")
+        self.finish(name, self.launch(name, command, env))
+
+    def launch(self, name: str, command: list[str], env: dict | None = None) -> subprocess.Popen:
+        return subprocess.Popen(
+            executable(command),
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            stdout=(self.tmp / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def finish(self, name: str, process: subprocess.Popen):
+        returncode = process.wait(timeout=300)
+        if returncode:
+            log = (self.tmp / f"{name}.log").read_text()
+            raise SmokeFailure(f"{name} exited {returncode}:\n{log[-3000:]}")
+        step(f"{name}: done")
 
     def start(self, name: str):
         out = (self.tmp / f"{name}.log").open("w")
@@ -379,6 +384,8 @@ def scenario(stack: Stack):
 
 
 def main() -> int:
+    # A CI timeout or `kill` still tears everything down (the finally clause below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     stack = Stack()
     try:
         step(
@@ -386,7 +393,10 @@ def main() -> int:
             f"files in {stack.tmp}"
         )
         stack.reset_services()
-        stack.run("collectstatic", ["python", "manage.py", "collectstatic", "--noinput", "-v0"])
+        # Static files do not need the database: collect them meanwhile.
+        collectstatic = stack.launch(
+            "collectstatic", ["python", "manage.py", "collectstatic", "--noinput", "-v0"]
+        )
         stack.run("migrate", COMMANDS["migrate"], ENVIRONMENT["migrate"])
         stack.run(
             "load_curriculum",
@@ -403,6 +413,7 @@ def main() -> int:
             ["python", "manage.py", "seed_demo", "--allow-production"],
             {"DJANGO_DB_POOL": "0"},
         )
+        stack.finish("collectstatic", collectstatic)
         step("database created, migrated, curriculum and demo loaded; static files collected")
         stack.start_smtp_sink()
         for name in SERVICES:
