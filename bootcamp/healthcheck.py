@@ -11,11 +11,12 @@ import urllib.request
 
 
 def web() -> int:
-    host = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")[0].strip() or "localhost"
+    host = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")[0].strip().lstrip(".")
+    host = host if host and host != "*" else "localhost"
     port = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").rsplit(":", 1)[-1]
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/healthz",
-        headers={"Host": host.lstrip("."), "X-Forwarded-Proto": "https"},
+        headers={"Host": host, "X-Forwarded-Proto": "https"},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:

@@ -57,3 +57,17 @@ def test_beat_runs_the_heartbeat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["beat-heartbeat"]
     assert entry["task"] == heartbeat.name == "bootcamp.tasks.heartbeat"
     assert entry["schedule"] == settings.BEAT_HEARTBEAT_SECONDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_container_health_checks_pass_only_when_healthy(live_server, monkeypatch, settings):
+    from bootcamp import healthcheck
+
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "localhost")
+    monkeypatch.setenv("GUNICORN_BIND", f"0.0.0.0:{live_server.url.rsplit(':', 1)[1]}")
+    assert healthcheck.web() == 0
+    assert healthcheck.beat() == 1  # beat never ran
+    heartbeat.delay()
+    assert healthcheck.beat() == 0
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    assert healthcheck.web() == 1
