@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bootcamp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install install-test system-deps browser-deps messages worker beat demo check clean
+.PHONY: run test install install-test system-deps browser-deps messages worker beat demo check clean prod-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,17 @@ worker: $(STAMP)
 beat: $(STAMP)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make beat"; exit 1; }
 	DJANGO_DB_POOL=0 $(BIN)/celery -A bootcamp beat -l info --schedule $(VENV)/celerybeat-schedule
+
+# --- production stack (issue 8) ---------------------------------------------------------------
+# The compose stack's processes (gunicorn, Celery worker, beat) run natively with production
+# settings against the local PostgreSQL (its own database bootcamp_smoke) and Redis DB 5.
+SMOKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432
+SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/5
+
+prod-smoke: $(STAMP)
+	SMOKE_DATABASE_URL=$(SMOKE_DATABASE_URL) SMOKE_REDIS_URL=$(SMOKE_REDIS_URL) \
+	  $(BIN)/python scripts/prod_smoke.py
+# ------------------------------------------------------------------------------------------------
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
