@@ -45,6 +45,7 @@ class SizeRun:
         self.workdir = workdir
         self.result: dict = {"n": n, "scenarios": {}}
         self.sessions: list[str] = []
+        self.restore = None
 
     # --- setup
 
@@ -57,8 +58,12 @@ class SizeRun:
         self.result["build"] = ensure_cohort(self.n, log=log)
         self.result["build"]["total_seconds"] = round(time.monotonic() - started, 1)
         problems = check_consistency(self.n)
-        if problems:
-            raise SystemExit(f"bench-{self.n} is inconsistent: {problems}")
+        if problems:  # e.g. an interrupted run: start over rather than measure a wrong cohort
+            log(f"  bench-{self.n} is inconsistent ({problems}): rebuilding")
+            self.result["build"] = ensure_cohort(self.n, rebuild=True, log=log)
+            problems = check_consistency(self.n)
+            if problems:
+                raise SystemExit(f"bench-{self.n} is inconsistent: {problems}")
         log(f"  database {config.database_name(self.n)}: {self.result['build']}")
         self.settings = settings
         self._flush_redis()
@@ -326,7 +331,6 @@ class SizeRun:
 
     def rush(self):
         from courses.models import Week
-        from django.db import connection
 
         from cohorts.models import Cohort, Membership, WeekCompletion
 
@@ -366,7 +370,19 @@ class SizeRun:
             1 for s in snapshot.values() if s["finish_seq"] is not None
         )
         entry["finishes"] = finished
-        # Put the cohort back as it was, so the database stays reusable.
+        self.result["scenarios"]["tick_rush"] = entry
+        log(f"  tick_rush: {entry}")
+        self.restore = lambda: self._restore(ids, snapshot, counters, cohort, finish_counter, started)
+
+    def _restore(self, ids, snapshot, counters, cohort, finish_counter, started):
+        """Put the cohort back as it was, so the database stays reusable.
+
+        Runs after gunicorn has stopped: ticks still in flight when Locust stopped are committed.
+        """
+        from django.db import connection
+
+        from cohorts.models import Cohort, Membership, WeekCompletion
+
         WeekCompletion.objects.filter(membership_id__in=ids, completed_at__gte=started).delete()
         restored = []
         for membership in Membership.objects.filter(id__in=ids):
@@ -379,8 +395,6 @@ class SizeRun:
             )
         Membership.objects.bulk_update(restored, counters, batch_size=1000)
         Cohort.objects.filter(pk=cohort.pk).update(finish_counter=finish_counter)
-        self.result["scenarios"]["tick_rush"] = entry
-        log(f"  tick_rush: {entry}")
 
     def fanout(self):
         try:
@@ -408,6 +422,8 @@ class SizeRun:
             self.rush()
         finally:
             self.stop_gunicorn()
+            if self.restore:
+                self.restore()
             self.drop_sessions()
         self.fanout()
         self._flush_redis()
