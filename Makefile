@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bootcamp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install install-test system-deps browser-deps messages worker beat demo check clean prod-smoke
+BENCH_SIZES ?= 1000,10000
+
+.PHONY: run test bench install system-deps browser-deps messages worker beat clean prod-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +43,12 @@ test: $(STAMP) messages browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_DB_POOL=0 \
 	  DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+# Benchmarks at cohort scale (README, "Benchmarks"): separate from `make test`.
+# Uses only the databases bench_*, Redis DB 6 and ports 18100-18199 (see bench/config.py).
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
 
 # Both need REDIS_URL (the broker); the worker also DATABASE_URL and EMAIL_HOST. One beat only.
 worker: $(STAMP)
