@@ -84,6 +84,12 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_filter = ["status", "membership__cohort"]
     list_select_related = ["membership__cohort", "reviewed_by"]
     raw_id_fields = ["membership", "reviewed_by"]
+    # Decisions go through the verification queue, which keeps pillar states, graduation,
+    # audit records and notices in step; here they are read-only.
+    readonly_fields = ["status", "reviewed_by", "reviewed_at", "review_reason"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 admin.site.register(TheorySubmission, SubmissionAdmin)

@@ -91,7 +91,7 @@ def queue_digests(*, now: datetime | None = None) -> int:
         if not organizers:
             continue
         context = digest_context(cohort, now)
-        context["console_url"] = reverse("cohorts:dashboard", args=[cohort.slug]) + "organize/"
+        context["console_url"] = reverse("cohorts:organize", args=[cohort.slug])
         for organizer in organizers:
             notification = queue_notification(
                 key=keys[organizer.pk],
