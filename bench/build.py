@@ -113,39 +113,10 @@ def _reset_sequences(*models) -> None:
 
 
 def _cohort(n: int, today):
-    from courses.models import Certification, Specialization
+    from cohorts.demo import create_cohort
 
-    from cohorts.models import Cohort, Deadline, KaggleRoute
-
-    spec = Specialization.objects.get(slug="deep-learning")
-    cohort = Cohort.objects.create(
-        slug=config.slug(n), name=cohort_name(n), specialization=spec,
-        starts_on=today - timedelta(days=42), ends_on=today + timedelta(days=90),
-        reminder_offsets=[7, 3, 1], join_code=f"BENCH{n}",
-    )
-    cohort.accepted_certifications.set(Certification.objects.filter(slug="tensorflow-developer"))
-    for course, offset in [(1, -28), (2, -7), (3, 5), (4, 19), (5, 35)]:
-        Deadline.objects.create(
-            cohort=cohort, kind=Deadline.Kind.THEORY, title=f"Mission {course}",
-            through_course=course, due_at=cohort.end_of_day(today + timedelta(days=offset)),
-        )
-    for kind, title, offset in [
-        (Deadline.Kind.CERTIFICATE, "TensorFlow Developer Certificate", 60),
-        (Deadline.Kind.KAGGLE, "Kaggle competition", 80),
-        (Deadline.Kind.GRADUATION, "Graduation", 90),
-    ]:
-        Deadline.objects.create(
-            cohort=cohort, kind=kind, title=title,
-            due_at=cohort.end_of_day(today + timedelta(days=offset)),
-        )
-    featured = KaggleRoute.objects.create(
-        cohort=cohort, name="Featured competition, top 40%", categories=["featured"], top_percent=40
-    )
-    KaggleRoute.objects.create(
-        cohort=cohort, name="Team in Playground or Community, top 20%",
-        categories=["playground", "community"], top_percent=20, team_required=True, max_team_size=3,
-    )
-    return cohort, featured
+    cohort = create_cohort(slug=config.slug(n), name=cohort_name(n), join_code=f"BENCH{n}", today=today)
+    return cohort, cohort.kaggle_routes.get(categories=["featured"])
 
 
 def _weeks_done(profile: str, rng: random.Random) -> tuple[int, int]:

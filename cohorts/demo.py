@@ -55,17 +55,17 @@ def _user(email: str, name: str, language: str = "ko", can_log_in: bool = False)
     return user
 
 
-def _cohort(today) -> Cohort:
-    load_file(CURRICULUM)
+def create_cohort(*, slug: str, name: str, join_code: str, today) -> Cohort:
+    """A cohort in the 2023 shape, six weeks in: five missions, certificate, Kaggle, graduation."""
     spec = Specialization.objects.get(slug="deep-learning")
     cohort = Cohort.objects.create(
-        slug=DEMO_SLUG,
-        name="Google ML Bootcamp Demo",
+        slug=slug,
+        name=name,
         specialization=spec,
         starts_on=today - timedelta(days=42),
         ends_on=today + timedelta(days=90),
         reminder_offsets=[7, 3, 1],
-        join_code="DEMO2026",
+        join_code=join_code,
     )
     cohort.accepted_certifications.set(Certification.objects.filter(slug="tensorflow-developer"))
     missions = [(1, -28), (2, -7), (3, 5), (4, 19), (5, 35)]
@@ -110,7 +110,11 @@ def seed_demo() -> Cohort:
     if existing:
         return existing
     now = timezone.now()
-    cohort = _cohort(now.astimezone(ZoneInfo("Asia/Seoul")).date())
+    load_file(CURRICULUM)
+    cohort = create_cohort(
+        slug=DEMO_SLUG, name="Google ML Bootcamp Demo", join_code="DEMO2026",
+        today=now.astimezone(ZoneInfo("Asia/Seoul")).date(),
+    )
     weeks = list(Week.objects.of(cohort.specialization).select_related("course"))
     due = {d.through_course: d.due_at for d in cohort.deadlines.filter(kind=Deadline.Kind.THEORY)}
     rng = random.Random(2026)
