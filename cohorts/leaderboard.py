@@ -125,7 +125,7 @@ class BoardStats:
     @property
     def version(self) -> str:
         """Changes whenever anything shown on the board changes (ticks, finishes, states, names)."""
-        return hashlib.sha1(repr(self.fingerprint).encode()).hexdigest()[:16]
+        return hashlib.sha1(repr(self.fingerprint).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def board_stats(*, cohort: Cohort, viewer: Membership) -> BoardStats:

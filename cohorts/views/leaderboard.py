@@ -27,7 +27,7 @@ def _page(request) -> int:
 
 def _etag(request, *parts) -> str:
     key = ":".join(str(part) for part in (request.membership.pk, get_language(), *parts))
-    return '"{}"'.format(hashlib.sha1(key.encode()).hexdigest()[:24])
+    return '"{}"'.format(hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:24])
 
 
 def _revalidated(response, etag: str):
