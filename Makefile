@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 BENCH_SIZES ?= 1000,10000
 
-.PHONY: run test bench install system-deps browser-deps messages worker beat clean prod-smoke
+.PHONY: run test bench install system-deps browser-deps node-deps messages screenshots worker beat clean prod-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ browser-deps:
 	  echo "Installing Debian's chromium for the browser tests (about a minute)"; \
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
 
+# axe-core (package.json, exact pin) is injected into the pages by the browser tests.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's npm for the browser tests' axe-core"; \
+	  (apt-get install -y -q npm >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q npm >/dev/null)); }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
 messages: $(STAMP) system-deps
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
@@ -38,11 +49,15 @@ run: $(STAMP) messages
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP) messages browser-deps
+test: $(STAMP) messages browser-deps node-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.preflight
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_DB_POOL=0 \
 	  DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+# README screenshots from the demo (docs/screenshots/*.png), in Debian's Chromium.
+screenshots: $(STAMP) messages browser-deps
+	$(BIN)/python scripts/screenshots.py
 
 # Benchmarks at cohort scale (README, "Benchmarks"): separate from `make test`.
 # Uses only the databases bench_*, Redis DB 6 and ports 18100-18199 (see bench/config.py).
@@ -71,4 +86,4 @@ prod-smoke: $(STAMP)
 # ------------------------------------------------------------------------------------------------
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles node_modules
