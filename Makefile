@@ -24,10 +24,14 @@ system-deps:
 	  echo "Installing gettext"; \
 	  (apt-get install -y -q gettext >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q gettext >/dev/null)); }
 
+# fonts-noto-cjk: Korean names and pages render as text, not boxes, in tests and screenshots.
 browser-deps:
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing Debian's chromium for the browser tests (about a minute)"; \
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
+	@test -d /usr/share/fonts/opentype/noto || { \
+	  echo "Installing Debian's fonts-noto-cjk (Korean in the browser)"; \
+	  (apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q fonts-noto-cjk >/dev/null)); }
 
 # axe-core (package.json, exact pin) is injected into the pages by the browser tests.
 NODE_STAMP := node_modules/.installed
