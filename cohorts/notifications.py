@@ -5,15 +5,54 @@ inside the caller's transaction and enqueues its delivery on commit; `deliver` c
 row under a lock and sends it, so a redelivered task or a second dispatcher run sends nothing.
 """
 
+import logging
+import time
+from functools import partial
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from kombu.exceptions import OperationalError as BrokerError
 
 from .models import Cohort, Deadline, Notification
 from .tokens import Topic, unsubscribe_url
+
+logger = logging.getLogger(__name__)
+
+# After the broker refused a task, stop trying for this long: what is queued meanwhile stays
+# pending (the hourly re-queue sends it), and a batch of notices does not wait once per notice.
+BROKER_PAUSE_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def enqueue(task, ids: list[int]) -> int:
+    """Hand one task per id to the broker; returns how many went, stopping at the first failure.
+
+    Whatever was not handed over is still a row waiting in the database (a pending notice, an
+    unsent invitation): the broker being down must never fail the action that wrote it.
+    """
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.warning("Broker unavailable: %s %s tasks not queued", len(ids), task.name)
+        return 0
+    for sent, pk in enumerate(ids):
+        try:
+            task.delay(pk)
+        except BrokerError:
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            logger.exception(
+                "Broker unavailable: %s %s tasks not queued", len(ids) - sent, task.name
+            )
+            return sent
+    return len(ids)
+
+
+def enqueue_on_commit(task, ids: list[int]) -> None:
+    """`enqueue` once the current transaction commits (instead of `task.delay_on_commit`)."""
+    transaction.on_commit(partial(enqueue, task, list(ids)))
 
 
 def queue_notification(
@@ -36,7 +75,7 @@ def queue_notification(
             )
     except IntegrityError:
         return None
-    send_notification.delay_on_commit(notification.pk)
+    enqueue_on_commit(send_notification, [notification.pk])
     return notification
 
 

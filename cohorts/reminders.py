@@ -20,6 +20,7 @@ from courses.models import Week
 
 from .deadlines import facing
 from .models import Cohort, Deadline, Membership, Notification, WeekCompletion
+from .notifications import enqueue_on_commit
 
 BATCH_SIZE = 500
 # A notice still pending with no attempt after this long lost its task (a crash between
@@ -196,8 +197,7 @@ def _queue_batch(
                 key__in=[n.key for n in notifications], context__run=run
             ).values_list("pk", flat=True)
         )
-        for pk in new_ids:
-            send_notification.delay_on_commit(pk)
+        enqueue_on_commit(send_notification, new_ids)
     return len(new_ids)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import AuditEvent, Cohort, Invitation, Membership
+from .notifications import enqueue_on_commit
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -182,8 +183,7 @@ def import_roster(*, cohort: Cohort, text: str, actor) -> list[Invitation]:
         cohort=cohort, actor=actor, action=AuditEvent.Action.ROSTER_IMPORTED,
         data={"invited": len(invitations), "emails": [i.email for i in invitations][:200]},
     )
-    for invitation in invitations:
-        send_invitation.delay_on_commit(invitation.pk)
+    enqueue_on_commit(send_invitation, [invitation.pk for invitation in invitations])
     return invitations
 
 
