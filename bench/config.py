@@ -10,7 +10,7 @@ ENDPOINTS = {
     "leaderboard": "cohorts:leaderboard",
     "leaderboard_json": "cohorts:leaderboard-json",
     "organize": "cohorts:organize",
-    "participants_csv": "cohorts:participants-csv",
+    "participants_csv": "cohorts:organize-csv",
     "tick": "cohorts:tick",
 }
 ORGANIZE_QUERY = "?page=2"

@@ -1,19 +1,29 @@
 """What the organizer console shows: risk counts and the filtered, sorted participant table.
 
-Counts need every participant's risk, so the console assesses the whole cohort in one pass
-(a fixed number of queries, rows read in batches) and filters, sorts and pages in memory.
+Counts, filters and sorting need every participant's risk. The console assesses the whole
+cohort from one GROUP BY query read as plain tuples, keeps the counts and the ordered ids in
+Redis under the cohort's version (cohorts/cache.py) for a minute at most, and reads only the
+rows of the page shown (or of each batch of the CSV export) as model instances.
 """
 
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
-from .models import Cohort, Membership
-from .risk import COUNTED_LEVELS, AssessedMembership, Level, assess_cohort
+from .cache import cached_for_cohort
+from .models import Cohort, Deadline, Membership
+from .risk import (
+    BATCH_SIZE, COUNTED_LEVELS, AssessedMembership, CohortRules, Level, RiskRow,
+    assess_cohort, cohort_extensions, risk_table,
+)
 
 PAGE_SIZE = 50
 PILLARS = ["theory_state", "certificate_state", "kaggle_state"]
+# Risk depends on the clock: the ordered table is recomputed at least this often.
+TABLE_SECONDS = 60
 
 
 def _none_last(value):
@@ -21,21 +31,21 @@ def _none_last(value):
 
 
 SORTS = {
-    "name": lambda r: r.membership.display_name.casefold(),
-    "email": lambda r: r.membership.user.email,
-    "status": lambda r: r.membership.status,
-    "weeks_done": lambda r: r.membership.weeks_done,
+    "name": lambda r: r.display_name.casefold(),
+    "email": lambda r: r.email,
+    "status": lambda r: r.status,
+    "weeks_done": lambda r: r.weeks_done,
     "deadline": lambda r: _none_last(r.risk.due_at),
     "required": lambda r: r.risk.required,
     "remaining": lambda r: r.risk.remaining,
     "days_left": lambda r: _none_last(r.risk.days_left),
     "pace": lambda r: r.risk.pace,
     "projected": lambda r: _none_last(r.risk.projected_finish),
-    "last_activity": lambda r: _none_last(r.membership.last_activity_at),
+    "last_activity": lambda r: _none_last(r.last_activity_at),
     "risk": lambda r: [*COUNTED_LEVELS, Level.WITHDRAWN].index(r.risk.level),
-    "theory_state": lambda r: r.membership.theory_state,
-    "certificate_state": lambda r: r.membership.certificate_state,
-    "kaggle_state": lambda r: r.membership.kaggle_state,
+    "theory_state": lambda r: r.theory_state,
+    "certificate_state": lambda r: r.certificate_state,
+    "kaggle_state": lambda r: r.kaggle_state,
 }
 
 
@@ -64,30 +74,107 @@ class ConsoleFilters:
             sort=sort if sort.lstrip("-") in SORTS else "risk",
         )
 
-    def matches(self, row: AssessedMembership) -> bool:
-        membership = row.membership
+    @property
+    def key(self) -> str:
+        """Safe in a cache key whatever the search says."""
+        filters = repr((self.risk, self.status, self.pillar, self.q, self.sort))
+        return hashlib.sha1(filters.encode()).hexdigest()
+
+    @property
+    def needs_user(self) -> bool:
+        return bool(self.q) or self.sort.lstrip("-") == "email"
+
+    def matches(self, row: RiskRow) -> bool:
         if self.risk and row.risk.level != self.risk:
             return False
-        if self.status and membership.status != self.status:
+        if self.status and row.status != self.status:
             return False
         if self.pillar:
             pillar_field, _sep, state = self.pillar.partition(":")
-            if getattr(membership, pillar_field) != state:
+            if getattr(row, pillar_field) != state:
                 return False
         if self.q:
             needle = self.q.casefold()
-            haystack = (membership.display_name, membership.user.name, membership.user.email)
+            haystack = (row.display_name, row.name, row.email)
             if not any(needle in value.casefold() for value in haystack):
                 return False
         return True
 
 
+class ConsoleRows:
+    """The filtered, sorted participants: ids in memory, rows assessed a slice at a time.
+
+    A Paginator pages it (only the page's rows are read); iterating reads batches, so the
+    CSV export of any cohort holds one batch of model instances at a time.
+    """
+
+    def __init__(
+        self, cohort: Cohort, pks: list[int], rules: CohortRules, extensions: dict, now: datetime
+    ):
+        self.cohort, self.pks, self.rules, self.now = cohort, pks, rules, now
+        self.extensions = extensions
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._assess(self.pks[index])
+        return self._assess([self.pks[index]])[0]
+
+    def __iter__(self) -> Iterator[AssessedMembership]:
+        for start in range(0, len(self.pks), BATCH_SIZE):
+            yield from self._assess(self.pks[start:start + BATCH_SIZE])
+
+    def _assess(self, pks: list[int]) -> list[AssessedMembership]:
+        if not pks:
+            return []
+        rows = {
+            row.membership.pk: row
+            for row in assess_cohort(
+                self.cohort,
+                queryset=self.cohort.memberships.filter(pk__in=pks),
+                now=self.now,
+                rules=self.rules,
+                extensions=self.extensions,
+            )
+        }
+        # A participant who left the cohort since the table was computed is simply skipped.
+        return [rows[pk] for pk in pks if pk in rows]
+
+
 @dataclass
 class Console:
     counts: dict[str, int]
-    rows: list[AssessedMembership]
+    rows: ConsoleRows
     total: int
-    next_deadline: object | None
+    next_deadline: Deadline | None
+
+
+def cohort_rules(cohort: Cohort) -> CohortRules:
+    """The cohort's deadlines and weeks per course, cached until the cohort changes."""
+    return cached_for_cohort(cohort.pk, "rules", lambda: CohortRules(cohort)).attach(cohort)
+
+
+def _table(cohort: Cohort, rules: CohortRules, filters: ConsoleFilters, now: datetime) -> dict:
+    """Counts over the whole cohort and the ids of the matching rows, in the chosen order."""
+    counts = {level: 0 for level in COUNTED_LEVELS}
+    rows, total = [], 0
+    extensions = cohort_extensions(cohort)
+    for row in risk_table(
+        cohort, rules=rules, extensions=extensions, now=now, with_user=filters.needs_user
+    ):
+        total += 1
+        if row.risk.level in counts:
+            counts[row.risk.level] += 1
+        if filters.matches(row):
+            rows.append(row)
+    key = SORTS[filters.sort.lstrip("-")]
+    rows.sort(key=lambda r: (key(r), r.pk), reverse=filters.sort.startswith("-"))
+    # Extensions are few (organizers grant them one by one): kept for the rows of every page.
+    return {
+        "counts": counts, "total": total, "pks": [r.pk for r in rows], "extensions": extensions,
+    }
 
 
 def build_console(
@@ -95,20 +182,17 @@ def build_console(
 ) -> Console:
     """Counts over the whole cohort, rows filtered and sorted (page them with a Paginator)."""
     now = now or timezone.now()
-    counts = {level: 0 for level in COUNTED_LEVELS}
-    rows, total = [], 0
-    for row in assess_cohort(cohort, now=now):
-        total += 1
-        if row.risk.level in counts:
-            counts[row.risk.level] += 1
-        if filters.matches(row):
-            rows.append(row)
-    key = SORTS[filters.sort.lstrip("-")]
-    rows.sort(key=lambda r: (key(r), r.membership.pk), reverse=filters.sort.startswith("-"))
-    next_deadline = next(
-        (d for d in cohort.deadlines.all() if d.due_at >= now), None
+    rules = cohort_rules(cohort)
+    minute = now.strftime("%Y%m%d%H%M")
+    table = cached_for_cohort(
+        cohort.pk, f"console:{minute}:{filters.key}",
+        lambda: _table(cohort, rules, filters, now), timeout=TABLE_SECONDS,
     )
-    return Console(counts=counts, rows=rows, total=total, next_deadline=next_deadline)
+    next_deadline = next((d for d in rules.deadlines if d.due_at >= now), None)
+    return Console(
+        counts=table["counts"], rows=ConsoleRows(cohort, table["pks"], rules, table["extensions"], now),
+        total=table["total"], next_deadline=next_deadline,
+    )
 
 
 CSV_HEADER = [

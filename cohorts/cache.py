@@ -1,0 +1,118 @@
+"""Cohort-wide reads cached in Redis, invalidated on write by a per-cohort version.
+
+Pages that read the whole cohort (leaderboard counts and charts, the console's risk table) keep
+their result under a key that includes the cohort's version. Every save or delete of what those
+pages show (memberships, deadlines, extensions, evidence, the cohort itself) bumps the version
+after the transaction commits, so the next read recomputes; a timeout bounds what a write that
+bypasses the ORM (a bulk update, SQL) could leave stale.
+
+Receivers, not calls in each service: this is cache bookkeeping, not domain flow, and it must
+cover every write path (services, the admin, imports) without each having to remember it.
+"""
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 300
+LOCK_TIMEOUT = 60  # longer than any computation; a crashed computer's lock expires
+WAIT_SECONDS = 30  # how long a reader waits for another process computing the same key
+
+
+def _version_key(cohort_id: int) -> str:
+    return f"cohort:{cohort_id}:version"
+
+
+def cohort_version(cohort_id: int) -> int:
+    version = cache.get(_version_key(cohort_id))
+    if version is None:
+        # A missing version (first read, eviction, flush) starts a new series: the time makes
+        # sure it never repeats one whose entries may still be in the cache.
+        version = time.time_ns()
+        if not cache.add(_version_key(cohort_id), version, timeout=None):
+            version = cache.get(_version_key(cohort_id), version)
+    return version
+
+
+def bump_cohort(cohort_id: int | None) -> None:
+    """Invalidate everything cached for the cohort, once the current transaction commits."""
+    if cohort_id is None:
+        return
+
+    def bump():
+        try:
+            cache.incr(_version_key(cohort_id))
+        except ValueError:  # no version yet: nothing cached under the old series
+            pass
+
+    transaction.on_commit(bump)
+
+
+def cached_for_cohort(
+    cohort_id: int, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT
+) -> T:
+    """`compute()` once per cohort version; concurrent readers of a cold key wait for one."""
+    key = f"cohort:{cohort_id}:{cohort_version(cohort_id)}:{name}"
+    value = cache.get(key)
+    if value is not None:
+        return value
+    lock = f"{key}:lock"
+    if not cache.add(lock, 1, timeout=LOCK_TIMEOUT):
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            value = cache.get(key)
+            if value is not None:
+                return value
+            if cache.add(lock, 1, timeout=LOCK_TIMEOUT):
+                break
+    try:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    finally:
+        cache.delete(lock)
+    return value
+
+
+# What invalidates: saves and deletes of the rows cohort-wide pages show ----------------------
+
+
+def _cohort_of_instance(sender, instance, **kwargs):
+    bump_cohort(instance.pk if sender.__name__ == "Cohort" else getattr(instance, "cohort_id", None))
+
+
+def _cohort_of_membership_row(sender, instance, **kwargs):
+    membership_id = getattr(instance, "membership_id", None)
+    if membership_id is None:
+        return
+    from .models import Membership
+
+    membership = instance._state.fields_cache.get("membership")
+    if isinstance(membership, Membership):
+        bump_cohort(membership.cohort_id)
+        return
+    cohort_id = Membership.objects.filter(pk=membership_id).values_list("cohort_id", flat=True).first()
+    bump_cohort(cohort_id)
+
+
+def connect_receivers() -> None:
+    from .models import (
+        Cohort, Deadline, DeadlineExtension, KaggleRoute, KaggleSubmission, Membership,
+    )
+
+    for model in (Cohort, Deadline, KaggleRoute, Membership):
+        post_save.connect(_cohort_of_instance, sender=model, dispatch_uid=f"cache-{model.__name__}")
+        post_delete.connect(_cohort_of_instance, sender=model, dispatch_uid=f"cache-d-{model.__name__}")
+    # Rows that belong to a membership: the Kaggle board shows the submission itself, and an
+    # extension changes a participant's risk without saving the membership.
+    for model in (DeadlineExtension, KaggleSubmission):
+        post_save.connect(_cohort_of_membership_row, sender=model, dispatch_uid=f"cache-{model.__name__}")
+        post_delete.connect(
+            _cohort_of_membership_row, sender=model, dispatch_uid=f"cache-d-{model.__name__}"
+        )
