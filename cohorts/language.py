@@ -1,6 +1,8 @@
 """The language a signed-in person reads: the one stored on their account (their emails use it too)."""
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.utils import translation
 
 
@@ -18,3 +20,13 @@ class UserLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+# Connected when the middleware above is loaded, i.e. by every request handler.
+@receiver(user_logged_in, dispatch_uid="adopt_language_chosen_before_sign_in")
+def adopt_language_chosen_before_sign_in(sender, request, user, **kwargs):
+    """Whoever switched language before signing in keeps it: the account now stores it."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if request is not None else None
+    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+        type(user).objects.filter(pk=user.pk).update(language=chosen)
+        user.language = chosen

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
@@ -131,3 +132,15 @@ def test_a_korean_dashboard_shows_korean_dates_and_a_relative_countdown(client, 
     due = due_at.astimezone(ZoneInfo("Asia/Seoul"))
     assert f"{due.year}년 {due.month}월 {due.day}일 5:00 오전" in body
     assert re.search(r'class="countdown">1주, [23]일 후<', body)
+
+
+def test_the_language_chosen_before_signing_in_is_stored_on_the_account(client, participant):
+    EmailAddress.objects.create(
+        user=participant.user, email=participant.user.email, verified=True, primary=True
+    )
+    client.post(reverse("set_language"), {"language": "ko", "next": "/"})
+    client.post(reverse("account_login"), {"login": participant.user.email, "password": "secret-pass-123"})
+    participant.user.refresh_from_db()
+    assert participant.user.language == "ko"
+    body = client.get(reverse("cohorts:dashboard", args=[participant.cohort.slug])).content.decode()
+    assert '<html lang="ko">' in body
