@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -32,7 +34,17 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
 
+class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):
+    """A provider without credentials: its login URLs answer 404 rather than a server error."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request, provider, client_id=None):
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise ProviderNotConfigured from None
+
     def save_user(self, request, sociallogin, form=None):
         _remember_language(sociallogin.user)
         return super().save_user(request, sociallogin, form)
