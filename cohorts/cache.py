@@ -1,5 +1,8 @@
 """Cohort-wide reads cached in Redis, invalidated on write by a per-cohort version.
 
+(The catalog of courses, weeks and assignments is cached the same way, under one version of
+its own that any change to the catalog bumps.)
+
 Pages that read the whole cohort (leaderboard counts and charts, the console's risk table) keep
 their result under a key that includes the cohort's version. Every save or delete of what those
 pages show (memberships, deadlines, extensions, evidence, the cohort itself) bumps the version
@@ -25,40 +28,41 @@ LOCK_TIMEOUT = 60  # longer than any computation; a crashed computer's lock expi
 WAIT_SECONDS = 30  # how long a reader waits for another process computing the same key
 
 
-def _version_key(cohort_id: int) -> str:
-    return f"cohort:{cohort_id}:version"
+def _version_key(scope: str) -> str:
+    return f"{scope}:version"
 
 
-def cohort_version(cohort_id: int) -> int:
-    version = cache.get(_version_key(cohort_id))
+def version(scope: str) -> int:
+    version = cache.get(_version_key(scope))
     if version is None:
         # A missing version (first read, eviction, flush) starts a new series: the time makes
         # sure it never repeats one whose entries may still be in the cache.
         version = time.time_ns()
-        if not cache.add(_version_key(cohort_id), version, timeout=None):
-            version = cache.get(_version_key(cohort_id), version)
+        if not cache.add(_version_key(scope), version, timeout=None):
+            version = cache.get(_version_key(scope), version)
     return version
 
 
-def bump_cohort(cohort_id: int | None) -> None:
-    """Invalidate everything cached for the cohort, once the current transaction commits."""
-    if cohort_id is None:
-        return
+def bump(scope: str) -> None:
+    """Invalidate everything cached in `scope`: now, and again once the write commits.
 
-    def bump():
+    The first bump makes this transaction's own later reads fresh; the second one drops what
+    another process may have cached meanwhile from the data before the commit.
+    """
+
+    def incr():
         try:
-            cache.incr(_version_key(cohort_id))
+            cache.incr(_version_key(scope))
         except ValueError:  # no version yet: nothing cached under the old series
             pass
 
-    transaction.on_commit(bump)
+    incr()
+    transaction.on_commit(incr)
 
 
-def cached_for_cohort(
-    cohort_id: int, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT
-) -> T:
-    """`compute()` once per cohort version; concurrent readers of a cold key wait for one."""
-    key = f"cohort:{cohort_id}:{cohort_version(cohort_id)}:{name}"
+def cached(scope: str, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT) -> T:
+    """`compute()` once per version of `scope`; concurrent readers of a cold key wait for one."""
+    key = f"{scope}:{version(scope)}:{name}"
     value = cache.get(key)
     if value is not None:
         return value
@@ -78,6 +82,34 @@ def cached_for_cohort(
     finally:
         cache.delete(lock)
     return value
+
+
+def _cohort_scope(cohort_id: int) -> str:
+    return f"cohort:{cohort_id}"
+
+
+CURRICULUM = "curriculum"
+
+
+def bump_cohort(cohort_id: int | None) -> None:
+    if cohort_id is not None:
+        bump(_cohort_scope(cohort_id))
+
+
+def cached_for_cohort(
+    cohort_id: int, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT
+) -> T:
+    """What a cohort-wide page reads, until anything in the cohort changes."""
+    return cached(_cohort_scope(cohort_id), name, compute, timeout=timeout)
+
+
+def cached_curriculum(name: str, compute: Callable[[], T]) -> T:
+    """The catalog (courses, weeks, assignments): until load_curriculum or the admin changes it."""
+    return cached(CURRICULUM, name, compute, timeout=3600)
+
+
+def curriculum_version() -> int:
+    return version(CURRICULUM)
 
 
 # What invalidates: saves and deletes of the rows cohort-wide pages show ----------------------
@@ -101,7 +133,13 @@ def _cohort_of_membership_row(sender, instance, **kwargs):
     bump_cohort(cohort_id)
 
 
+def _curriculum(sender, instance, **kwargs):
+    bump(CURRICULUM)
+
+
 def connect_receivers() -> None:
+    from courses.models import Assignment, Course, Specialization, Week
+
     from .models import (
         Cohort, Deadline, DeadlineExtension, KaggleRoute, KaggleSubmission, Membership,
     )
@@ -116,3 +154,6 @@ def connect_receivers() -> None:
         post_delete.connect(
             _cohort_of_membership_row, sender=model, dispatch_uid=f"cache-d-{model.__name__}"
         )
+    for model in (Specialization, Course, Week, Assignment):
+        post_save.connect(_curriculum, sender=model, dispatch_uid=f"cache-{model.__name__}")
+        post_delete.connect(_curriculum, sender=model, dispatch_uid=f"cache-d-{model.__name__}")

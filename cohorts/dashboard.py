@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from courses.models import Course, Week
 
+from .cache import cached_curriculum
 from .deadlines import DeadlineProgress, next_unmet, progress_for
 from .models import Membership, WeekCompletion
 from .pillars import PillarCard, pillar_cards
@@ -52,11 +53,15 @@ class Dashboard:
 
 
 def curriculum_weeks(specialization_id: int) -> list[Week]:
-    return list(
-        Week.objects.of(specialization_id)
-        .select_related("course")
-        .prefetch_related("assignments")
-        .order_by("course__number", "number")
+    """The specialization's weeks in order, with course and assignments (cached: a fresh copy)."""
+    return cached_curriculum(
+        f"weeks:{specialization_id}",
+        lambda: list(
+            Week.objects.of(specialization_id)
+            .select_related("course")
+            .prefetch_related("assignments")
+            .order_by("course__number", "number")
+        ),
     )
 
 

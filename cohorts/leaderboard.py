@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import charts
+from .cache import cached_for_cohort
 from .models import Cohort, KaggleSubmission, Membership, WeekCompletion
 from .progress import total_weeks
 
@@ -128,9 +129,9 @@ class BoardStats:
         return hashlib.sha1(repr(self.fingerprint).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-def board_stats(*, cohort: Cohort, viewer: Membership) -> BoardStats:
-    """One aggregate over the cohort's participants: counts, the viewer's rank, a fingerprint."""
-    viewer_section = section_of(viewer)
+def _aggregate(cohort: Cohort, viewer: Membership, viewer_section: Section | None) -> dict:
+    """One aggregate over the cohort's participants: section sizes, what the board's version
+    hashes, and (as "ahead") how many rows of the viewer's section come before them."""
     aggregates = {
         f"s{section.value}": Count("id", filter=condition)
         for section, condition in SECTION_FILTERS.items()
@@ -139,7 +140,7 @@ def board_stats(*, cohort: Cohort, viewer: Membership) -> BoardStats:
         aggregates["ahead"] = Count(
             "id", filter=SECTION_FILTERS[viewer_section] & _ahead_of(viewer)
         )
-    row = cohort.memberships.participants().aggregate(
+    return cohort.memberships.participants().aggregate(
         **aggregates,
         graduated=Count("id", filter=Q(status=Status.GRADUATED)),
         participants=Count("id"),
@@ -151,6 +152,38 @@ def board_stats(*, cohort: Cohort, viewer: Membership) -> BoardStats:
         approved=Sum("id", filter=Q(theory_state=PillarState.APPROVED)),
         submitted=Sum("id", filter=Q(theory_state=PillarState.SUBMITTED)),
     )
+
+
+def _viewer_ahead(cohort: Cohort, viewer: Membership, section: Section) -> int:
+    return cohort.memberships.participants().filter(
+        SECTION_FILTERS[section] & _ahead_of(viewer)
+    ).count()
+
+
+def board_stats(*, cohort: Cohort, viewer: Membership) -> BoardStats:
+    """Counts, the viewer's rank and a fingerprint, cached until the cohort changes.
+
+    Cold, one aggregate over the cohort's participants (with the viewer's rank); a viewer who
+    comes later costs one count; then nothing until the next write.
+    """
+    viewer_section = section_of(viewer)
+    first: dict = {}
+
+    def aggregate():
+        row = _aggregate(cohort, viewer, viewer_section)
+        if viewer_section is not None:
+            first["ahead"] = row.pop("ahead")
+        return row
+
+    row = dict(cached_for_cohort(cohort.pk, "board", aggregate))
+    if viewer_section is not None:
+        # The viewer's own counters are in the key, so their own change shows at once.
+        at = viewer.weeks_done_at.timestamp() if viewer.weeks_done_at else None
+        key = f"board-ahead:{viewer.pk}:{viewer_section.value}:{viewer.finish_seq}:{viewer.weeks_done}:{at}"
+        row["ahead"] = cached_for_cohort(
+            cohort.pk, key,
+            lambda: first["ahead"] if "ahead" in first else _viewer_ahead(cohort, viewer, viewer_section),
+        )
     counts = {section: row[f"s{section.value}"] for section in Section}
     return BoardStats(
         counts=counts,
@@ -552,9 +585,8 @@ def _median_from_histogram(histogram: dict[int, int]) -> float:
     return float(statistics.median(values)) if values else 0.0
 
 
-def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None = None) -> Comparison:
-    """Charts and pillar boards, each one GROUP BY or one short ordered query."""
-    now = now or timezone.now()
+def _cohort_comparison(cohort: Cohort, now: datetime) -> dict:
+    """The cohort-wide part of the comparison: each one GROUP BY or one short ordered query."""
     weeks_total = total_weeks(cohort)
     members = cohort.memberships.participants()
     current = members.exclude(status=Status.WITHDRAWN)
@@ -571,10 +603,7 @@ def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None
         .annotate(recent=Coalesce(Subquery(recent), Value(0)))
         .values("recent").annotate(n=Count("pk")).order_by().values_list("recent", "n")
     )
-    your_pace = None
-    if viewer.is_participant:
-        your_pace = viewer.completions.filter(completed_at__gte=since).count()
-    kaggle = (
+    kaggle = list(
         KaggleSubmission.objects.filter(
             membership__in=current.values("pk"),
             status__in=[KaggleSubmission.Status.APPROVED, KaggleSubmission.Status.SUBMITTED],
@@ -582,17 +611,42 @@ def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None
         .select_related("membership")
         .order_by("percentile", "submitted_at", "pk")[:PILLAR_BOARD_ROWS]
     )
-    graduates = members.filter(status=Status.GRADUATED).order_by("graduated_at", "id")
+    graduates = list(
+        members.filter(status=Status.GRADUATED).order_by("graduated_at", "id")[:PILLAR_BOARD_ROWS]
+    )
     participants = sum(distribution.values())
     today = timezone.localtime(now, cohort.tz).date()
+    return {
+        "total_weeks": weeks_total,
+        "participants": participants,
+        "burnup": _burnup(cohort, current, participants, weeks_total, today),
+        "distribution": [(w, distribution.get(w, 0)) for w in range(weeks_total + 1)],
+        "median_pace": _median_from_histogram(pace),
+        "kaggle": kaggle,
+        "graduates": graduates,
+    }
+
+
+def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None = None) -> Comparison:
+    """Charts and pillar boards: the cohort's part cached per version and hour, the viewer's read."""
+    now = now or timezone.now()
+    # The pace window slides with the clock and the burn-up grows by day: an hour at most.
+    hour = timezone.localtime(now, cohort.tz).strftime("%Y%m%d%H")
+    data = cached_for_cohort(
+        cohort.pk, f"comparison:{hour}", lambda: _cohort_comparison(cohort, now)
+    )
+    your_pace = None
+    if viewer.is_participant:
+        since = now - timedelta(days=PACE_WINDOW_DAYS)
+        your_pace = viewer.completions.filter(completed_at__gte=since).count()
     return Comparison(
-        total_weeks=weeks_total,
-        participants=participants,
-        burnup=_burnup(cohort, current, participants, weeks_total, today),
-        distribution=[(w, distribution.get(w, 0)) for w in range(weeks_total + 1)],
+        total_weeks=data["total_weeks"],
+        participants=data["participants"],
+        burnup=data["burnup"],
+        distribution=data["distribution"],
         your_weeks=viewer.weeks_done if viewer.is_participant else None,
         your_pace=your_pace,
-        median_pace=_median_from_histogram(pace),
+        median_pace=data["median_pace"],
         pace_window_days=PACE_WINDOW_DAYS,
         kaggle=[
             KaggleRow(
@@ -602,7 +656,7 @@ def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None
                 state=k.status, state_label=k.get_status_display(),
                 is_you=k.membership_id == viewer.pk,
             )
-            for k in kaggle
+            for k in data["kaggle"]
         ],
         graduates=[
             GraduateRow(
@@ -610,6 +664,6 @@ def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None
                 graduated_at=timezone.localtime(m.graduated_at, cohort.tz) if m.graduated_at else None,
                 is_you=m.pk == viewer.pk,
             )
-            for i, m in enumerate(graduates[:PILLAR_BOARD_ROWS], start=1)
+            for i, m in enumerate(data["graduates"], start=1)
         ],
     )

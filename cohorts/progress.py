@@ -7,12 +7,18 @@ from django.utils.translation import gettext as _
 
 from courses.models import Week
 
+from .cache import cached_curriculum
 from .graduation import update_graduation
 from .models import Cohort, Membership, WeekCompletion
 
 
 def _lock(membership: Membership) -> Membership:
-    return Membership.objects.select_for_update().select_related("cohort").get(pk=membership.pk)
+    # OF self: the joined cohort row stays unlocked, so ticks of a cohort run in parallel; only
+    # finishing takes the cohort's lock (_record_finish).
+    return (
+        Membership.objects.select_for_update(of=("self",)).select_related("cohort")
+        .get(pk=membership.pk)
+    )
 
 
 def _check_can_progress(membership: Membership) -> None:
@@ -38,7 +44,10 @@ def _recount(membership: Membership, now) -> None:
 
 
 def total_weeks(cohort: Cohort) -> int:
-    return Week.objects.of(cohort.specialization_id).count()
+    return cached_curriculum(
+        f"total-weeks:{cohort.specialization_id}",
+        lambda: Week.objects.of(cohort.specialization_id).count(),
+    )
 
 
 @transaction.atomic
@@ -52,7 +61,11 @@ def tick_week(*, membership: Membership, week: Week, note_url: str = "") -> Week
         return existing
     now = timezone.now()
     completion = WeekCompletion(membership=membership, week=week, completed_at=now, note_url=note_url)
-    completion.full_clean()
+    # Both rows are at hand (the membership locked) and the pair was just found missing: only
+    # the fields' own validation is left to do.
+    completion.full_clean(
+        exclude=["membership", "week"], validate_unique=False, validate_constraints=False
+    )
     completion.save()
     _recount(membership, now)
     if membership.weeks_done == total_weeks(membership.cohort) and membership.finish_seq is None:

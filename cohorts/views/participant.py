@@ -13,6 +13,9 @@ from ..models import Membership
 from ..progress import set_week_note, tick_week, untick_week
 
 
+MEMBERSHIP_VALUES = [f.attname for f in Membership._meta.concrete_fields if not f.is_relation]
+
+
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "cohorts/landing.html")
@@ -44,7 +47,8 @@ def _week(request, week_id: int) -> Week:
 def _after_week_change(request, week: Week):
     """htmx swaps the week row and the progress summary; a plain form post goes back."""
     if request.htmx:
-        request.membership.refresh_from_db()
+        # Every value but the relations: the cohort and user already read stay attached.
+        request.membership.refresh_from_db(fields=MEMBERSHIP_VALUES)
         dash = build_dashboard(request.membership)
         return render(
             request,
