@@ -33,7 +33,8 @@ class EliminateForm(ReasonForm):
     )
 
     def __init__(self, *args, cohort: Cohort, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Shares a page with the extension form: ids (and so labels) must not collide.
+        super().__init__(*args, auto_id="eliminate_%s", **kwargs)
         self.fields["deadline"].queryset = cohort.deadlines.all()
 
 
@@ -49,7 +50,7 @@ class ExtensionForm(LocalMomentMixin, ReasonForm):
     field_order = ["deadline", "due_on", "due_time", "reason"]
 
     def __init__(self, *args, cohort: Cohort, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="extend_%s", **kwargs)
         self.cohort = cohort
         self.fields["deadline"].queryset = cohort.deadlines.all()
 
