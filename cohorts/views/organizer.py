@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -154,7 +155,16 @@ def nudge_view(request):
         messages.success(request, _("Reminders queued for %(count)s participants.") % {"count": sent})
     else:
         messages.error(request, " ".join(form.non_field_errors() or [_("Check the form.")]))
-    return redirect(request.POST.get("next") or _console_url(request))
+    return redirect(_safe_next(request) or _console_url(request))
+
+
+def _safe_next(request) -> str:
+    """The page to go back to, if it is on this site (never an open redirect)."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else ""
 
 
 def _member(request, membership_id: int) -> Membership:
