@@ -13,6 +13,7 @@ Receivers, not calls in each service: this is cache bookkeeping, not domain flow
 cover every write path (services, the admin, imports) without each having to remember it.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -20,8 +21,10 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from redis.exceptions import RedisError
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 300
 LOCK_TIMEOUT = 60  # longer than any computation; a crashed computer's lock expires
@@ -55,13 +58,26 @@ def bump(scope: str) -> None:
             cache.incr(_version_key(scope))
         except ValueError:  # no version yet: nothing cached under the old series
             pass
+        except RedisError:  # Redis down: the write goes on; entries expire by their timeout
+            logger.warning("Cache unavailable: %s not invalidated", scope, exc_info=True)
 
     incr()
     transaction.on_commit(incr)
 
 
 def cached(scope: str, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT) -> T:
-    """`compute()` once per version of `scope`; concurrent readers of a cold key wait for one."""
+    """`compute()` once per version of `scope`; concurrent readers of a cold key wait for one.
+
+    With Redis down every reader computes: slower pages, never a failed one.
+    """
+    try:
+        return _cached(scope, name, compute, timeout)
+    except RedisError:
+        logger.warning("Cache unavailable: %s:%s computed without it", scope, name, exc_info=True)
+        return compute()
+
+
+def _cached(scope: str, name: str, compute: Callable[[], T], timeout: int) -> T:
     key = f"{scope}:{version(scope)}:{name}"
     value = cache.get(key)
     if value is not None:

@@ -5,8 +5,10 @@ inside the caller's transaction and enqueues its delivery on commit; `deliver` c
 row under a lock and sends it, so a redelivered task or a second dispatcher run sends nothing.
 """
 
+import hashlib
 import logging
 import time
+from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -87,6 +89,13 @@ UNSUBSCRIBE_TOPICS = {
 }
 
 
+def message_id(key: str) -> str:
+    """The same Message-ID every time a notice is sent, so mail clients show a resend once."""
+    digest = hashlib.sha256(f"{settings.SITE_URL} {key}".encode()).hexdigest()[:32]
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<notice.{digest}@{domain}>"
+
+
 def render_email(notification: Notification) -> EmailMultiAlternatives:
     """The message in the recipient's language, with text and HTML parts."""
     user = notification.user
@@ -100,7 +109,7 @@ def render_email(notification: Notification) -> EmailMultiAlternatives:
     }
     if isinstance(context.get("due_at"), str):
         context["due_at"] = parse_datetime(context["due_at"])
-    headers = dict(context.get("headers", {}))
+    headers = {"Message-ID": message_id(notification.key), **context.get("headers", {})}
     topic = UNSUBSCRIBE_TOPICS.get(notification.kind)
     if topic:
         url = unsubscribe_url(user_id=user.pk, topic=topic)
@@ -129,6 +138,10 @@ def deliver(*, notification_id: int) -> bool:
     The row stays locked while the message goes out, so two workers holding the same task
     cannot both send it. A failed send is counted (attempts, last_error) and committed with
     the row still pending, then the error is raised again for the task to retry.
+
+    Nothing is lost if the worker dies, and nothing is sent twice, except in one window: the
+    mail server accepted the message and the worker died before committing `sent`. Then the
+    redelivered task sends it again, with the same Message-ID (mail clients show it once).
     """
     with transaction.atomic():
         notification = (
