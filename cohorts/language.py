@@ -25,8 +25,16 @@ class UserLanguageMiddleware:
 # Connected when the middleware above is loaded, i.e. by every request handler.
 @receiver(user_logged_in, dispatch_uid="adopt_language_chosen_before_sign_in")
 def adopt_language_chosen_before_sign_in(sender, request, user, **kwargs):
-    """Whoever switched language before signing in keeps it: the account now stores it."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if request is not None else None
+    """Whoever switched language before signing in keeps it: the account now stores it.
+
+    The rest of the sign-in request (allauth's "signed in" message) speaks the account's language.
+    """
+    if request is None:
+        return
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen in dict(settings.LANGUAGES) and chosen != user.language:
         type(user).objects.filter(pk=user.pk).update(language=chosen)
         user.language = chosen
+    if user.language in dict(settings.LANGUAGES):
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language

@@ -144,3 +144,18 @@ def test_the_language_chosen_before_signing_in_is_stored_on_the_account(client, 
     assert participant.user.language == "ko"
     body = client.get(reverse("cohorts:dashboard", args=[participant.cohort.slug])).content.decode()
     assert '<html lang="ko">' in body
+
+
+def test_the_signed_in_message_speaks_the_accounts_language(client, participant):
+    User.objects.filter(pk=participant.user.pk).update(language="ko")
+    EmailAddress.objects.create(
+        user=participant.user, email=participant.user.email, verified=True, primary=True
+    )
+    response = client.post(
+        reverse("account_login"),
+        {"login": participant.user.email, "password": "secret-pass-123"},
+        HTTP_ACCEPT_LANGUAGE="en", follow=True,
+    )
+    body = response.content.decode()
+    assert '<html lang="ko">' in body
+    assert f"{participant.user.email} 으로 로그인 되었습니다." in body  # allauth's own Korean
