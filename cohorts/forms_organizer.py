@@ -68,7 +68,10 @@ class NudgeForm(forms.Form):
     def clean(self):
         data = super().clean()
         # The checkboxes of the table; the service keeps only the cohort's active participants.
-        data["members"] = [int(v) for v in self.data.getlist("members") if v.isdigit()][:1000]
+        # isdecimal() alone lets "²" or "١" through; only ASCII digits are ids.
+        data["members"] = [
+            int(v) for v in self.data.getlist("members") if v.isascii() and v.isdecimal()
+        ][:1000]
         if not data["members"]:
             raise forms.ValidationError(_("Select at least one participant."))
         return data

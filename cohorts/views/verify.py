@@ -99,7 +99,7 @@ def _parse_refs(values: list[str]) -> list[tuple[str, int]]:
     refs = []
     for value in values:
         pillar, _sep, pk = value.partition(":")
-        if pillar in SUBMISSION_MODELS and pk.isdigit():
+        if pillar in SUBMISSION_MODELS and pk.isascii() and pk.isdecimal():
             refs.append((pillar, int(pk)))
     return refs
 
