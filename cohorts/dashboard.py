@@ -1,14 +1,17 @@
 """What a participant's dashboard shows, read in a fixed number of queries."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 
+from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from courses.models import Course, Week
 
-from .cache import cached_curriculum
+from .cache import cached_curriculum, curriculum_version
 from .deadlines import DeadlineProgress, next_unmet, progress_for
 from .models import Membership, WeekCompletion
 from .pillars import PillarCard, pillar_cards
@@ -103,3 +106,20 @@ def build_dashboard(membership: Membership, now: datetime | None = None) -> Dash
         recent_weeks=sum(1 for c in completions.values() if c.completed_at >= since),
         pillars=pillar_cards(membership, [p.deadline for p in deadlines], extensions),
     )
+
+
+def weeks_fragment_key(dash: Dashboard, request) -> str:
+    """Everything the list of weeks shows, hashed: the key of its cached HTML.
+
+    The list is most of the page and changes only when the participant ticks, writes a note
+    or changes status. Its forms carry the CSRF token, so the session's CSRF secret is part
+    of the key (a cached list is only ever served to the session it was rendered for).
+    """
+    get_token(request)  # makes sure the secret exists (and its cookie is renewed, as a render would)
+    membership, cohort = dash.membership, dash.membership.cohort
+    parts = (
+        membership.pk, membership.can_progress, cohort.slug, cohort.time_zone, get_language(),
+        curriculum_version(), request.META["CSRF_COOKIE"],
+        sorted((c.week_id, c.completed_at.isoformat(), c.note_url) for c in dash.completions.values()),
+    )
+    return hashlib.sha1(repr(parts).encode()).hexdigest()

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from courses.models import Week
 
 from ..access import member_required
-from ..dashboard import build_dashboard
+from ..dashboard import build_dashboard, weeks_fragment_key
 from ..forms import NoteForm
 from ..models import Membership
 from ..progress import set_week_note, tick_week, untick_week
@@ -31,10 +31,11 @@ def home(request):
 
 @member_required
 def dashboard(request):
+    dash = build_dashboard(request.membership)
     return render(
         request,
         "cohorts/dashboard.html",
-        {"cohort": request.cohort, "dash": build_dashboard(request.membership)},
+        {"cohort": request.cohort, "dash": dash, "weeks_key": weeks_fragment_key(dash, request)},
     )
 
 
