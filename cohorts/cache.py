@@ -112,6 +112,10 @@ def bump_cohort(cohort_id: int | None) -> None:
         bump(_cohort_scope(cohort_id))
 
 
+def cohort_version(cohort_id: int) -> int:
+    return version(_cohort_scope(cohort_id))
+
+
 def cached_for_cohort(
     cohort_id: int, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT
 ) -> T:

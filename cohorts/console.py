@@ -7,13 +7,13 @@ rows of the page shown (or of each batch of the CSV export) as model instances.
 """
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
-from .cache import cached_for_cohort
+from .cache import cached_for_cohort, cohort_version
 from .models import Cohort, Deadline, Membership
 from .risk import (
     BATCH_SIZE, COUNTED_LEVELS, AssessedMembership, CohortRules, Level, RiskRow,
@@ -119,7 +119,7 @@ class ConsoleRows:
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return self._assess(self.pks[index])
+            return LazyRows(self, self.pks[index])
         return self._assess([self.pks[index]])[0]
 
     def __iter__(self) -> Iterator[AssessedMembership]:
@@ -143,12 +143,34 @@ class ConsoleRows:
         return [rows[pk] for pk in pks if pk in rows]
 
 
+class LazyRows(Sequence):
+    """A page of rows, read when first iterated: a page whose HTML is cached reads nothing."""
+
+    def __init__(self, rows: ConsoleRows, pks: list[int]):
+        self._rows, self._pks, self._assessed = rows, pks, None
+
+    def _load(self) -> list[AssessedMembership]:
+        if self._assessed is None:
+            self._assessed = self._rows._assess(self._pks)
+        return self._assessed
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __iter__(self):
+        return iter(self._load())
+
+
 @dataclass
 class Console:
     counts: dict[str, int]
     rows: ConsoleRows
     total: int
     next_deadline: Deadline | None
+    fragment_key: str  # the table's version: the cohort's, the minute and the filters
 
 
 def cohort_rules(cohort: Cohort) -> CohortRules:
@@ -192,6 +214,7 @@ def build_console(
     return Console(
         counts=table["counts"], rows=ConsoleRows(cohort, table["pks"], rules, table["extensions"], now),
         total=table["total"], next_deadline=next_deadline,
+        fragment_key=f"{cohort.pk}:{cohort_version(cohort.pk)}:{minute}:{filters.key}",
     )
 
 
