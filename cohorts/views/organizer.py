@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import roster
@@ -69,20 +69,20 @@ def _pillar_choices():
 
 
 COLUMNS = [
-    ("name", _lazy("Participant")),
-    ("status", _lazy("Status")),
-    ("weeks_done", _lazy("Weeks done")),
-    ("deadline", _lazy("Next deadline")),
-    ("required", _lazy("Required")),
-    ("remaining", _lazy("Remaining")),
-    ("days_left", _lazy("Days left")),
-    ("pace", _lazy("Pace (weeks/week)")),
-    ("projected", _lazy("Projected finish")),
-    ("last_activity", _lazy("Last activity")),
-    ("risk", _lazy("Risk")),
-    ("theory_state", _lazy("Theory evidence")),
-    ("certificate_state", _lazy("Certificate")),
-    ("kaggle_state", _lazy("Kaggle")),
+    ("name", gettext_lazy("Participant")),
+    ("status", gettext_lazy("Status")),
+    ("weeks_done", gettext_lazy("Weeks done")),
+    ("deadline", gettext_lazy("Next deadline")),
+    ("required", gettext_lazy("Required")),
+    ("remaining", gettext_lazy("Remaining")),
+    ("days_left", gettext_lazy("Days left")),
+    ("pace", gettext_lazy("Pace (weeks/week)")),
+    ("projected", gettext_lazy("Projected finish")),
+    ("last_activity", gettext_lazy("Last activity")),
+    ("risk", gettext_lazy("Risk")),
+    ("theory_state", gettext_lazy("Theory evidence")),
+    ("certificate_state", gettext_lazy("Certificate")),
+    ("kaggle_state", gettext_lazy("Kaggle")),
 ]
 
 
