@@ -36,6 +36,13 @@ def _version_key(scope: str) -> str:
 
 
 def version(scope: str) -> int:
+    try:
+        return _version(scope)
+    except RedisError:  # Redis down: nothing is cached meanwhile, so a key nothing can match
+        return time.time_ns()
+
+
+def _version(scope: str) -> int:
     version = cache.get(_version_key(scope))
     if version is None:
         # A missing version (first read, eviction, flush) starts a new series: the time makes
@@ -129,10 +136,7 @@ def cached_curriculum(name: str, compute: Callable[[], T]) -> T:
 
 
 def curriculum_version() -> int:
-    try:
-        return version(CURRICULUM)
-    except RedisError:  # nothing is cached meanwhile: a key no earlier entry can match
-        return time.time_ns()
+    return version(CURRICULUM)
 
 
 # What invalidates: saves and deletes of the rows cohort-wide pages show ----------------------

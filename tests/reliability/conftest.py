@@ -65,6 +65,14 @@ def stop_process(process: subprocess.Popen | None, sig=signal.SIGTERM, timeout: 
         pass
 
 
+def children(pid: int) -> set[int]:
+    """The processes `pid` forked (a gunicorn arbiter's workers, a Celery worker's pool)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
 def database_url_for_processes() -> str:
     """The database pytest-django created, for processes started by the test."""
     db = connection.settings_dict

@@ -23,7 +23,7 @@ from django.conf import settings
 
 from bootcamp.processes import COMMANDS
 
-from .conftest import VENV_BIN, free_port, stop_process, wait_for
+from .conftest import VENV_BIN, children, free_port, stop_process, wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -103,13 +103,6 @@ def get(port: int, path: str, cookie: str = "") -> int:
         return connection.getresponse().status
     finally:
         connection.close()
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(p) for p in (task / "children").read_text().split()}
-    return found
 
 
 def test_gunicorn_serves_again_after_postgresql_restarts_under_load(private_redis, tmp_path):
