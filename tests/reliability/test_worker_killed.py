@@ -112,7 +112,8 @@ def test_a_worker_killed_mid_run_loses_no_reminder_and_sends_each_once_after_a_r
             "every notification sent",
         )
         elapsed = time.monotonic() - started
-        time.sleep(VISIBILITY_TIMEOUT + 2)  # a late redelivery would arrive meanwhile
+        time.sleep(2)
+        assert not queue.llen("celery") and not queue.hlen("unacked"), "nothing left to redeliver"
         assert len(children(worker.process.pid)) == CONCURRENCY, "the pool was replenished"
     finally:
         worker.stop()
