@@ -237,7 +237,9 @@ STORAGES = {
     },
 }
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request body without its files. The roster confirmation posts a whole CSV of up to 2 MB
+# (cohorts.roster.MAX_BYTES) back as text: as UTF-8, a CP949 file of Korean names grows by half.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 

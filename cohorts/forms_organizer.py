@@ -9,6 +9,7 @@ from courses.kaggle import Category
 from courses.models import Certification
 
 from .models import Cohort, Deadline, KaggleRoute
+from .roster import MAX_BYTES
 
 
 class LocalMomentMixin:
@@ -79,6 +80,13 @@ class NudgeForm(forms.Form):
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file"), help_text=_("Columns: email, name, role, display_name (optional)."))
+
+    def clean_file(self):
+        """Refuse a big file by its size, before anything reads it into memory."""
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
 
 
 class RosterConfirmForm(forms.Form):
