@@ -116,3 +116,49 @@ def test_no_page_template_needs_inline_scripts_or_styles():
             if re.search(pattern, text):
                 offenders.append(f"{template.relative_to(django_settings.BASE_DIR)}: {pattern}")
     assert not offenders
+
+
+COOKIE_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({name: getattr(s, name) for name in [
+    "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE",
+]}))
+"""
+
+
+def _production_cookie_settings() -> dict:
+    result = run(["-c", COOKIE_PROBE], DJANGO_SETTINGS_MODULE="bootcamp.settings")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_cookies_are_secure_httponly_and_same_site():
+    assert _production_cookie_settings() == {
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def test_with_production_cookie_settings_the_sign_in_sets_secure_cookies(client, settings):
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="cookie@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    for name, value in _production_cookie_settings().items():
+        setattr(settings, name, value)
+    client.get(reverse("account_login"), secure=True)
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "secret-pass-123"}, secure=True,
+    )
+    assert response.status_code == 302
+    session = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    assert client.cookies[django_settings.CSRF_COOKIE_NAME]["secure"]
