@@ -78,7 +78,7 @@ class ConsoleFilters:
     def key(self) -> str:
         """Safe in a cache key whatever the search says."""
         filters = repr((self.risk, self.status, self.pillar, self.q, self.sort))
-        return hashlib.sha1(filters.encode()).hexdigest()
+        return hashlib.sha1(filters.encode(), usedforsecurity=False).hexdigest()
 
     @property
     def needs_user(self) -> bool:

@@ -122,4 +122,4 @@ def weeks_fragment_key(dash: Dashboard, request) -> str:
         curriculum_version(), request.META["CSRF_COOKIE"],
         sorted((c.week_id, c.completed_at.isoformat(), c.note_url) for c in dash.completions.values()),
     )
-    return hashlib.sha1(repr(parts).encode()).hexdigest()
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
