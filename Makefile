@@ -63,6 +63,14 @@ test: $(STAMP) messages browser-deps node-deps
 screenshots: $(STAMP) messages browser-deps
 	$(BIN)/python scripts/screenshots.py
 
+# Security audit (issue 10): bandit fails on any high-severity finding in the app's code;
+# pip-audit fails on any known vulnerability in the installed packages (the project itself,
+# installed editable, is skipped). See scripts/dependency_audit.py for the service fallback.
+audit: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,audit]'
+	$(BIN)/bandit -r bootcamp courses cohorts --severity-level high --quiet
+	$(BIN)/python scripts/dependency_audit.py
+
 # Benchmarks at cohort scale (README, "Benchmarks"): separate from `make test`.
 # Uses only the databases bench_*, Redis DB 6 and ports 18100-18199 (see bench/config.py).
 bench: $(STAMP)
