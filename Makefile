@@ -61,6 +61,9 @@ test: $(STAMP) messages browser-deps node-deps
 
 # README screenshots from the demo (docs/screenshots/*.png), in Debian's Chromium.
 screenshots: $(STAMP) messages browser-deps
+	@fc-list :lang=ko 2>/dev/null | grep -q . || { \
+	  echo "Installing Debian's fonts-noto-cjk so that Korean shows in the screenshots"; \
+	  (apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q fonts-noto-cjk >/dev/null)); }
 	$(BIN)/python scripts/screenshots.py
 
 # Security audit (issue 10): bandit fails on any high-severity finding in the app's code;
