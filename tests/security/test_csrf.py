@@ -101,14 +101,19 @@ def valid_posts(world) -> dict[str, tuple[str, dict]]:
 
 
 def _post(world, role, url, data, *, token: bool):
-    client = world.client(role, enforce_csrf_checks=True)
-    client.cookies["csrftoken"] = SECRET
+    clients = world.__dict__.setdefault("csrf_clients", {})
+    if role not in clients:
+        clients[role] = world.client(role, enforce_csrf_checks=True)
+        clients[role].cookies["csrftoken"] = SECRET
+    client = clients[role]
+    cookies = copy.deepcopy(client.cookies)  # a login or logout in one request must not leak
     body = {**data, "csrfmiddlewaretoken": SECRET} if token else data
     with transaction.atomic():
         before = write_counters()
         response = client.post(url, body)
         written = changed_tables(before, write_counters())
         transaction.set_rollback(True)
+    client.cookies = cookies
     return response, written
 
 
