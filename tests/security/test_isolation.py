@@ -139,3 +139,13 @@ def test_sign_in_never_redirects_off_site(world, client, target):
 def test_sign_out_never_redirects_off_site(world, target):
     response = world.client("participant").post(reverse("account_logout"), {"next": target})
     assert response.status_code == 302 and "evil" not in response["Location"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXTS)
+def test_sign_up_never_redirects_off_site(client, target):
+    response = client.post(
+        reverse("account_signup") + "?next=" + target,
+        {"email": "newcomer@example.com", "password1": "a-Long-pass-9931",
+         "password2": "a-Long-pass-9931", "next": target},
+    )
+    assert response.status_code == 302 and "evil" not in response["Location"]
