@@ -115,7 +115,8 @@ def test_200_simultaneous_final_ticks_get_contiguous_positions_and_exactly_the_p
     times = [m.theory_completed_at for m in finishers]
     assert all(a < b for a, b in zip(times, times[1:])), "positions follow commit order"
     assert Cohort.objects.get(pk=cohort.pk).finish_counter == FINISHERS
-    assert WeekCompletion.objects.filter(membership__cohort=cohort).count() == FINISHERS * len(weeks)
+    completions_in_cohort = WeekCompletion.objects.filter(membership__cohort=cohort)
+    assert completions_in_cohort.count() == FINISHERS * len(weeks)
     assert len({c.pk for c in completions}) == FINISHERS
 
     viewer = racers[0]
@@ -141,10 +142,9 @@ def test_20_identical_ticks_at_once_record_one_completion_and_consistent_counter
     participant = MembershipFactory(cohort=cohort)
     week = weeks[-1] if which == "final" else weeks[8]
     others = [w for w in weeks if w != week]
-    record_history(
-        membership=participant,
-        ticks=[(w, timezone.now() - timedelta(days=1)) for w in (others if which == "final" else weeks[:8])],
-    )
+    done_before = others if which == "final" else weeks[:8]
+    yesterday = timezone.now() - timedelta(days=1)
+    record_history(membership=participant, ticks=[(w, yesterday) for w in done_before])
     before = Membership.objects.get(pk=participant.pk).weeks_done
     # Twenty browser tabs (or one impatient double-click, twenty times): real requests.
     login = Client()
@@ -215,7 +215,8 @@ def test_approve_and_reject_of_one_submission_at_once_give_one_outcome(dls):
         assert CertificateSubmission.objects.get(pk=submission.pk).status == status
         assert Membership.objects.get(pk=participant.pk).certificate_state == status
         events = AuditEvent.objects.filter(
-            membership=participant, action__in=[AuditEvent.Action.APPROVED, AuditEvent.Action.REJECTED]
+            membership=participant,
+            action__in=[AuditEvent.Action.APPROVED, AuditEvent.Action.REJECTED],
         )
         assert [e.action for e in events] == [status]
         notices = Notification.objects.filter(user=participant.user)

@@ -54,7 +54,8 @@ def test_actions_during_a_redis_outage_succeed_and_their_notices_are_sent_once_i
     weeks, broker, smtp_sink, settings, tmp_path
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp_sink.port, 5
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
+    settings.EMAIL_TIMEOUT = 5
     # The cache is the same Redis in production: it goes down with the broker.
     settings.CACHES = {
         alias: {**config, "LOCATION": broker.url}

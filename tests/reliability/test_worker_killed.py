@@ -42,7 +42,8 @@ def cohort_owed_reminders(count: int):
         cohort=cohort, through_course=1, due_at=cohort.end_of_day(local_today + timedelta(days=2))
     )
     users = User.objects.bulk_create(
-        [User(email=f"racer{n:04d}@example.com", name=f"Racer {n}", password="!") for n in range(count)]
+        [User(email=f"racer{n:04d}@example.com", name=f"Racer {n}", password="!")
+         for n in range(count)]
     )
     Membership.objects.bulk_create(
         [Membership(cohort=cohort, user=u, display_name=f"Racer {n}") for n, u in enumerate(users)]
