@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,6 +33,28 @@ def pytest_configure(config):
         "markers", "faults: real processes (redis-server, Celery workers, PostgreSQL, SMTP) "
         "started, killed and restarted by the test; part of `make test`"
     )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
+@pytest.fixture
+def workdir(request):
+    """Logs and data of the processes a test starts; kept (and named) only if the test failed.
+
+    Not pytest's tmp_path: another pytest run on the machine may prune those while we run.
+    """
+    path = Path(tempfile.mkdtemp(prefix="bootcamp-reliability-"))
+    yield path
+    if getattr(request.node, "failed_call", False):
+        print(f"\nprocess logs kept in {path}")
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -119,8 +142,8 @@ class RedisServer:
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    server = RedisServer(tmp_path)
+def private_redis(workdir):
+    server = RedisServer(workdir)
     server.start()
     try:
         yield server

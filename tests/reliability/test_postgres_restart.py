@@ -105,7 +105,7 @@ def get(port: int, path: str, cookie: str = "") -> int:
         connection.close()
 
 
-def test_gunicorn_serves_again_after_postgresql_restarts_under_load(private_redis, tmp_path):
+def test_gunicorn_serves_again_after_postgresql_restarts_under_load(private_redis, workdir):
     cluster = Cluster()
     gunicorn = None
     port = free_port()
@@ -138,7 +138,7 @@ def test_gunicorn_serves_again_after_postgresql_restarts_under_load(private_redi
         session = seeded.stdout.split("SESSION ")[1].split()[0]
         cookie = f"sessionid={session}"
 
-        with open(tmp_path / "gunicorn.log", "w") as log:
+        with open(workdir / "gunicorn.log", "w") as log:
             gunicorn = subprocess.Popen(
                 [str(VENV_BIN / COMMANDS["web"][0]), *COMMANDS["web"][1:]], env=env,
                 cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,

@@ -51,7 +51,7 @@ def signed_in(user) -> Client:
 
 
 def test_actions_during_a_redis_outage_succeed_and_their_notices_are_sent_once_it_is_back(
-    weeks, broker, smtp_sink, settings, tmp_path
+    weeks, broker, smtp_sink, settings, workdir
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
@@ -74,7 +74,7 @@ def test_actions_during_a_redis_outage_succeed_and_their_notices_are_sent_once_i
         record_history(membership=finisher, ticks=[(w, a_day_ago) for w in weeks[:-1]])
     submissions = [submit_certificate(membership=m, **certificate_data()) for m in reviewed]
 
-    worker = Worker(broker_url=broker.url, smtp_port=smtp_sink.port, log=tmp_path / "worker.log",
+    worker = Worker(broker_url=broker.url, smtp_port=smtp_sink.port, log=workdir / "worker.log",
                     concurrency=1)
     try:
         worker.start()

@@ -60,11 +60,11 @@ def unrecorded(mailbox) -> set[str]:
 
 
 def test_a_worker_killed_mid_run_loses_no_reminder_and_sends_each_once_after_a_restart(
-    dls, broker, smtp_sink, tmp_path
+    dls, broker, smtp_sink, workdir
 ):
     cohort, deadline, expected = cohort_owed_reminders(REMINDERS)
     worker = Worker(
-        broker_url=broker.url, smtp_port=smtp_sink.port, log=tmp_path / "worker.log",
+        broker_url=broker.url, smtp_port=smtp_sink.port, log=workdir / "worker.log",
         app="tests.reliability.worker_app", concurrency=CONCURRENCY,
         extra_env={"RELIABILITY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)},
     )
