@@ -21,10 +21,11 @@ from operator import or_
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import charts
-from .cache import cached_for_cohort
+from .cache import cached_for_cohort, cohort_version
 from .models import Cohort, KaggleSubmission, Membership, WeekCompletion
 from .progress import total_weeks
 
@@ -242,6 +243,7 @@ class Board:
     pages: int
     rows: list[BoardRow]
     around_you: list[BoardRow] = field(default_factory=list)
+    fragment_key: str = ""  # what the board's HTML shows, for {% cache %}
 
     @property
     def organizer_view(self) -> bool:
@@ -377,7 +379,13 @@ def build_board(*, cohort: Cohort, viewer: Membership, stats: BoardStats, page: 
             start, end = offsets[section], offsets[section] + stats.counts[section]
             if max(lo, start) < min(hi, end):
                 slices.setdefault(section, []).append((max(lo, start) - start, min(hi, end) - start))
-    by_index = _fetch(cohort, viewer, stats, offsets, slices)
+    # The rows are the viewer's own (their row is marked, organizers see real names) and in
+    # their language; the board's version and the cohort's cover everything else they show.
+    key = f"board-rows:{viewer.pk}:{get_language()}:{stats.version}:{sorted(slices.items())}"
+    by_index = cached_for_cohort(
+        cohort.pk, hashlib.sha1(key.encode()).hexdigest(),
+        lambda: _fetch(cohort, viewer, stats, offsets, slices),
+    )
 
     def rows(interval):
         return [by_index[i] for i in range(*interval) if i in by_index]
@@ -385,6 +393,7 @@ def build_board(*, cohort: Cohort, viewer: Membership, stats: BoardStats, page: 
     return Board(
         cohort=cohort, viewer=viewer, stats=stats, sections=sections, page=page, pages=pages,
         rows=rows(page_range), around_you=rows(around) if around else [],
+        fragment_key=f"{cohort_version(cohort.pk)}:{key}:{page}",
     )
 
 
@@ -491,6 +500,7 @@ class Comparison:
     pace_window_days: int
     kaggle: list[KaggleRow]
     graduates: list[GraduateRow]
+    fragment_key: str = ""  # what the comparison's HTML shows, for {% cache %}
 
     @cached_property
     def burnup_chart(self) -> charts.LineChart:
@@ -639,7 +649,13 @@ def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None
     if viewer.is_participant:
         since = now - timedelta(days=PACE_WINDOW_DAYS)
         your_pace = viewer.completions.filter(completed_at__gte=since).count()
+    yours = (
+        viewer.weeks_done if viewer.is_participant else None, your_pace,
+        [k.membership_id == viewer.pk for k in data["kaggle"]],
+        [m.pk == viewer.pk for m in data["graduates"]],
+    )
     return Comparison(
+        fragment_key=f"{cohort_version(cohort.pk)}:{hour}:{get_language()}:{yours}",
         total_weeks=data["total_weeks"],
         participants=data["participants"],
         burnup=data["burnup"],

@@ -267,13 +267,13 @@ class TestScale:
         with django_assert_num_queries(14):
             response = client.get(url("leaderboard", cohort))
         assert response.status_code == 200
-        # Then the aggregate and the cohort's charts are cached until the cohort changes:
-        # the fragment reads its rows, the poll nothing, the JSON its rows and the viewer's pace.
-        with django_assert_num_queries(5):
+        # Then the aggregate, the viewer's rows and the cohort's charts are cached until the
+        # cohort changes: the fragment and the poll read nothing more, the JSON the viewer's pace.
+        with django_assert_num_queries(4):
             client.get(url("leaderboard", cohort), HTTP_HX_REQUEST="true")
         with django_assert_num_queries(4):
             client.get(url("leaderboard", cohort), {"v": response.context["board"].version}, HTTP_HX_REQUEST="true")
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             client.get(url("leaderboard-json", cohort))
         if size == 500:
             assert response.context["board"].around_you
