@@ -257,6 +257,8 @@ class SizeRun:
 
     def pages(self):
         for key in PAGES:
+            if not config.wanted(key):
+                continue
             path = self.url(key)
             if path is None:
                 self.result["scenarios"][key] = {"status": "n/a", "why": f"no URL {config.ENDPOINTS[key]}"}
@@ -418,14 +420,17 @@ class SizeRun:
         self.result["workers"] = config.WORKERS
         try:
             self.pages()
-            self.csv_export()
-            self.rush()
+            if config.wanted("participants_csv"):
+                self.csv_export()
+            if config.wanted("tick_rush"):
+                self.rush()
         finally:
             self.stop_gunicorn()
             if self.restore:
                 self.restore()
             self.drop_sessions()
-        self.fanout()
+        if config.wanted("fanout"):
+            self.fanout()
         self._flush_redis()
         return self.result
 
@@ -476,18 +481,29 @@ def run_fanout(run: SizeRun, dispatcher, name: str) -> dict:
         dispatched = time.monotonic() - started
         idle_since = time.monotonic()
         seen = 0
-        while time.monotonic() - idle_since < 5:  # until nothing arrives for 5 s
+        queued = Notification.objects.filter(cohort=cohort, created_at__gte=since).count()
+        # Until everything arrived, nothing arrives for 5 s, or the time is up.
+        while time.monotonic() - idle_since < 5 and len(arrivals) < queued:
+            if time.monotonic() - started > config.FANOUT_SECONDS:
+                break
             time.sleep(0.2)
             if len(arrivals) != seen:
                 seen, idle_since = len(arrivals), time.monotonic()
-        queued = Notification.objects.filter(cohort=cohort, created_at__gte=since).count()
+        capped = len(arrivals) < queued and time.monotonic() - started > config.FANOUT_SECONDS
+        emails = len(arrivals)
         elapsed = (arrivals[-1] - started) if arrivals else None
+        failed = Notification.objects.filter(
+            cohort=cohort, created_at__gte=since, status=Notification.Status.FAILED
+        ).count()
         return {
-            "dispatcher": name, "queued": queued, "emails": len(arrivals),
+            "dispatcher": name, "queued": queued, "emails": emails,
             "dispatch_seconds": round(dispatched, 2),
             "seconds": round(elapsed, 2) if elapsed else None,
-            "emails_per_s": round(len(arrivals) / elapsed, 1) if elapsed else 0,
-            "errors": max(queued - len(arrivals), 0), "celery_concurrency": config.CELERY_CONCURRENCY,
+            "emails_per_s": round(emails / elapsed, 1) if elapsed else 0,
+            # Still queued when the time was up is not an error; failed or lost is.
+            "capped_at_seconds": config.FANOUT_SECONDS if capped else None,
+            "errors": failed + (0 if capped else max(queued - emails, 0)),
+            "celery_concurrency": config.CELERY_CONCURRENCY,
         }
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -543,12 +559,14 @@ def table(results: list[dict]) -> str:
     for result in results:
         s = result["scenarios"]
         c, f, b = s.get("participants_csv", {}), s.get("fanout", {}), result.get("build", {})
-        csv_cell = "n/a" if c.get("status") == "n/a" else (
+        csv_cell = "n/a" if c.get("status") == "n/a" or not c else (
             f"{c['bytes']:,} B in {c['seconds']} s, {c['queries']} queries, worker RSS "
             f"{c['rss_before_kb'] // 1024} -> {c['rss_peak_kb'] // 1024} MiB"
         )
-        fan_cell = "n/a" if f.get("status") == "n/a" else (
-            f"{f['emails']:,} emails, {f['emails_per_s']}/s, {f['errors']} missing"
+        fan_cell = "n/a" if f.get("status") == "n/a" or not f else (
+            f"{f['emails']:,} of {f['queued']:,} emails, {f['emails_per_s']}/s"
+            + (f" (first {f['capped_at_seconds']:.0f} s)" if f.get("capped_at_seconds") else "")
+            + f", {f['errors']} errors, {f['celery_concurrency']} worker processes"
         )
         build_cell = "reused" if b.get("reused") else f"built in {b.get('seconds')} s " \
             f"({b.get('completions', 0):,} completions)"
