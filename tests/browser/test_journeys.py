@@ -60,7 +60,7 @@ def test_a_newcomer_signs_up_verifies_joins_the_demo_ticks_and_finds_themself_on
     expect(page.locator("#board")).to_contain_text(re.compile(r"You are #\d+ of \d+"))
 
 
-def test_the_organizer_imports_a_roster_and_sees_who_is_at_risk(
+def test_the_organizer_sees_who_is_at_risk_and_imports_a_roster_whose_invitee_joins_by_email(
     page: Page, live_server, demo  # noqa: F811
 ):
     sign_in(page, live_server, "organizer@example.com")
@@ -87,6 +87,28 @@ def test_the_organizer_imports_a_roster_and_sees_who_is_at_risk(
         "new.one@example.com", "helper@example.com"
     }
     assert {"new.one@example.com", "helper@example.com"} <= {m.to[0] for m in mail.outbox}
+
+    page.get_by_role("button", name="Sign out").click()
+    (invitation,) = [m for m in mail.outbox if m.to == ["new.one@example.com"]]
+    link = re.search(r"https?://\S+/invite/\S+/", invitation.body).group(0)
+    page.goto(live_server.url + re.sub(r"^https?://[^/]+", "", link))
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are invited to Google ML Bootcamp Demo")
+    page.locator("main").get_by_role("link", name="Sign up").click()
+    page.get_by_label("Email").fill("new.one@example.com")
+    page.get_by_label("Password", exact=False).first.fill("a-long-new-password-42")
+    page.get_by_label("Password (again)").fill("a-long-new-password-42")
+    page.get_by_role("button", name="Sign Up").click()
+    (confirmation,) = [
+        m for m in mail.outbox if m.to == ["new.one@example.com"] and "confirm-email" in m.body
+    ]
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", confirmation.body).group(0)
+    page.goto(live_server.url + re.sub(r"^https?://[^/]+", "", link))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#messages")).to_contain_text("You joined Google ML Bootcamp Demo")
+    invitee = Membership.objects.get(user__email="new.one@example.com", cohort__slug="ml-bootcamp-demo")
+    assert (invitee.role, invitee.display_name) == ("participant", "새내기")
+    page.goto(f"{live_server.url}{DEMO}/")
+    expect(page.locator("#summary")).to_contain_text("0 of 17 weeks")
 
 
 def test_the_organizer_eliminates_reinstates_and_verifies_a_kaggle_result(
