@@ -4,9 +4,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
-from .models import Cohort, Membership
+from .models import Membership
 
 
 def _cohort_view(*, organizer: bool):
@@ -15,16 +14,16 @@ def _cohort_view(*, organizer: bool):
         def wrapper(request, slug, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            cohort = get_object_or_404(Cohort.objects.select_related("specialization"), slug=slug)
+            # One query for the cohort and the membership: no cohort and no membership both
+            # answer 404. Outsiders get 404, never 403: a cohort's existence is not theirs to learn.
             membership = (
-                Membership.objects.filter(cohort=cohort, user=request.user)
-                .select_related("user")
+                Membership.objects.filter(cohort__slug=slug, user=request.user)
+                .select_related("user", "cohort__specialization")
                 .first()
             )
-            # Outsiders get 404, never 403: a cohort's existence is not theirs to learn.
             if membership is None or (organizer and not membership.is_organizer):
                 raise Http404
-            membership.cohort = cohort
+            cohort = membership.cohort
             request.cohort, request.membership = cohort, membership
             return view(request, *args, **kwargs)
 

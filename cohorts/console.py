@@ -181,8 +181,9 @@ def cohort_rules(cohort: Cohort) -> CohortRules:
 def _table(cohort: Cohort, rules: CohortRules, filters: ConsoleFilters, now: datetime) -> dict:
     """Counts over the whole cohort and the ids of the matching rows, in the chosen order."""
     counts = {level: 0 for level in COUNTED_LEVELS}
-    rows, total = [], 0
+    keyed, total = [], 0
     extensions = cohort_extensions(cohort)
+    key = SORTS[filters.sort.lstrip("-")]
     for row in risk_table(
         cohort, rules=rules, extensions=extensions, now=now, with_user=filters.needs_user
     ):
@@ -190,12 +191,12 @@ def _table(cohort: Cohort, rules: CohortRules, filters: ConsoleFilters, now: dat
         if row.risk.level in counts:
             counts[row.risk.level] += 1
         if filters.matches(row):
-            rows.append(row)
-    key = SORTS[filters.sort.lstrip("-")]
-    rows.sort(key=lambda r: (key(r), r.pk), reverse=filters.sort.startswith("-"))
+            keyed.append((key(row), row.pk))  # the sort key only: the row itself is let go
+    keyed.sort(reverse=filters.sort.startswith("-"))
     # Extensions are few (organizers grant them one by one): kept for the rows of every page.
     return {
-        "counts": counts, "total": total, "pks": [r.pk for r in rows], "extensions": extensions,
+        "counts": counts, "total": total, "pks": [pk for _key, pk in keyed],
+        "extensions": extensions,
     }
 
 

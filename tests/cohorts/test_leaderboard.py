@@ -262,18 +262,18 @@ class TestScale:
             .order_by("weeks_done", "-weeks_done_at", "-id").first()
         )
         client.force_login(viewer.user)
-        # 4 to find who asks (session, user, cohort, membership), 1 aggregate, 1 for the rows,
-        # 8 for the charts and pillar boards.
-        with django_assert_num_queries(14):
+        # 3 to find who asks (session, user, membership with its cohort), 1 aggregate, 1 for the
+        # rows, 8 for the charts and pillar boards.
+        with django_assert_num_queries(13):
             response = client.get(url("leaderboard", cohort))
         assert response.status_code == 200
         # Then the aggregate, the viewer's rows and the cohort's charts are cached until the
         # cohort changes: the fragment and the poll read nothing more, the JSON the viewer's pace.
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             client.get(url("leaderboard", cohort), HTTP_HX_REQUEST="true")
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             client.get(url("leaderboard", cohort), {"v": response.context["board"].version}, HTTP_HX_REQUEST="true")
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             client.get(url("leaderboard-json", cohort))
         if size == 500:
             assert response.context["board"].around_you

@@ -295,8 +295,8 @@ def test_a_page_costs_the_same_queries_for_60_or_2000_participants(client, weeks
             client.get(url, {"sort": "-days_left", "page": 2})
 
 
-# session, user, cohort, membership, deadlines, weeks per course, extensions, the risk table
-# (one GROUP BY read in batches), the page's rows.
-QUERIES_PER_PAGE = 9
-# session, user, cohort, membership, the page's rows.
-QUERIES_PER_CACHED_PAGE = 5
+# session, user, membership with its cohort, deadlines, weeks per course, extensions, the risk
+# table (one GROUP BY read in batches), the page's rows.
+QUERIES_PER_PAGE = 8
+# session, user, membership with its cohort, the page's rows.
+QUERIES_PER_CACHED_PAGE = 4

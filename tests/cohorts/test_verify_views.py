@@ -145,8 +145,9 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(client, organizer,
     assert body.count('class="card review"') == 33
 
 
-# session, user, cohort, membership; then a count and a page of rows for each of the three kinds.
-QUEUE_QUERIES = 10
+# session, user, membership with its cohort; then a count and a page of rows for each of the
+# three kinds.
+QUEUE_QUERIES = 9
 
 
 @pytest.mark.django_db(transaction=True)
