@@ -383,7 +383,7 @@ def build_board(*, cohort: Cohort, viewer: Membership, stats: BoardStats, page: 
     # their language; the board's version and the cohort's cover everything else they show.
     key = f"board-rows:{viewer.pk}:{get_language()}:{stats.version}:{sorted(slices.items())}"
     by_index = cached_for_cohort(
-        cohort.pk, hashlib.sha1(key.encode()).hexdigest(),
+        cohort.pk, hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(),
         lambda: _fetch(cohort, viewer, stats, offsets, slices),
     )
 
