@@ -148,21 +148,31 @@ class SizeRun:
         from django.test.utils import CaptureQueriesContext
 
         client = self.client(member)
+        counts = []
         with transaction.atomic():
-            with CaptureQueriesContext(connection) as queries:
-                if post:
-                    response = client.post(
-                        path, secure=True, headers={"X-CSRFToken": member["csrf"], "HX-Request": "true"}
+            # A page twice: the first fills the caches (cold), the second is what every later
+            # request costs until the cohort changes (warm). A tick once.
+            for _ in range(1 if post else 2):
+                with CaptureQueriesContext(connection) as queries:
+                    if post:
+                        response = client.post(
+                            path, secure=True,
+                            headers={"X-CSRFToken": member["csrf"], "HX-Request": "true"},
+                        )
+                    else:
+                        response = client.get(path, secure=True)
+                    size = (
+                        sum(len(chunk) for chunk in response.streaming_content)
+                        if response.streaming
+                        else len(response.content)
                     )
-                else:
-                    response = client.get(path, secure=True)
-                size = (
-                    sum(len(chunk) for chunk in response.streaming_content)
-                    if response.streaming
-                    else len(response.content)
-                )
+                # Savepoints are the test transaction's, not the request's.
+                counts.append(sum(1 for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]))
             transaction.set_rollback(True)  # a tick measured here leaves no trace
-        return {"status": response.status_code, "queries": len(queries), "bytes": size}
+        return {
+            "status": response.status_code, "queries": counts[-1], "queries_cold": counts[0],
+            "bytes": size,
+        }
 
     # --- gunicorn
 
@@ -523,7 +533,9 @@ def run_size(n: int, out: Path) -> None:
     django.setup()
     workdir = RESULTS / "work" / str(n)  # Locust CSVs, gunicorn and worker logs of the last run
     workdir.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     result = SizeRun(n, workdir).run()
+    result["load_average"] = {"start": round(load, 2), "end": round(os.getloadavg()[0], 2)}
     out.write_text(json.dumps(result, indent=2, default=str))
 
 
@@ -534,6 +546,11 @@ def _fmt(value, digits=0):
     if value is None:
         return "n/a"
     return f"{value:,.{digits}f}"
+
+
+def _queries(s: dict) -> str:
+    warm, cold = s.get("queries", "n/a"), s.get("queries_cold")
+    return f"{cold} → {warm}" if cold is not None and cold != warm else str(warm)
 
 
 def table(results: list[dict]) -> str:
@@ -553,14 +570,14 @@ def table(results: list[dict]) -> str:
             lines.append(
                 f"| {result['n']:,} | {key} | {_fmt(s['rps'], 1)} | {_fmt(s['p50_ms'])} | "
                 f"{_fmt(s['p95_ms'])} | {_fmt(s['p99_ms'])} | {s['errors']} | "
-                f"{s.get('queries', 'n/a')} | {ratio} |"
+                f"{_queries(s)} | {ratio} |"
             )
     lines += ["", "| N | CSV export | fan-out | build |", "|---:|---|---|---|"]
     for result in results:
         s = result["scenarios"]
         c, f, b = s.get("participants_csv", {}), s.get("fanout", {}), result.get("build", {})
         csv_cell = "n/a" if c.get("status") == "n/a" or not c else (
-            f"{c['bytes']:,} B in {c['seconds']} s, {c['queries']} queries, worker RSS "
+            f"{c['bytes']:,} B in {c['seconds']} s, {_queries(c)} queries, worker RSS "
             f"{c['rss_before_kb'] // 1024} -> {c['rss_peak_kb'] // 1024} MiB"
         )
         fan_cell = "n/a" if f.get("status") == "n/a" or not f else (
@@ -607,7 +624,9 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str))
     markdown = (
         f"Measured {report['generated_at']} on {os.cpu_count()} cores: gunicorn {config.WORKERS} "
-        f"sync workers, Locust {config.USERS} users for {config.DURATION} per scenario.\n\n"
+        f"sync workers, Locust {config.USERS} users for {config.DURATION} per scenario, "
+        f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine shares "
+        f"its cores). Queries per request: the first request (cold caches) → later ones.\n\n"
         + table(results) + "\n"
     )
     (RESULTS / "latest.md").write_text(markdown)

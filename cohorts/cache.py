@@ -72,25 +72,33 @@ def bump(scope: str) -> None:
     transaction.on_commit(incr)
 
 
-def cached(scope: str, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT) -> T:
+def cached(
+    scope: str, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT,
+    stale: str | None = None,
+) -> T:
     """`compute()` once per version of `scope`; concurrent readers of a cold key wait for one.
 
+    With `stale` (a name without the version), readers that find another process computing
+    get the last value computed under that name at once instead of waiting for the new one.
     With Redis down every reader computes: slower pages, never a failed one.
     """
     try:
-        return _cached(scope, name, compute, timeout)
+        return _cached(scope, name, compute, timeout, stale)
     except RedisError:
         logger.warning("Cache unavailable: %s:%s computed without it", scope, name, exc_info=True)
         return compute()
 
 
-def _cached(scope: str, name: str, compute: Callable[[], T], timeout: int) -> T:
+def _cached(scope: str, name: str, compute: Callable[[], T], timeout: int, stale: str | None) -> T:
     key = f"{scope}:{version(scope)}:{name}"
     value = cache.get(key)
     if value is not None:
         return value
     lock = f"{key}:lock"
+    stale_key = f"{scope}:stale:{stale}" if stale else None
     if not cache.add(lock, 1, timeout=LOCK_TIMEOUT):
+        if stale_key and (value := cache.get(stale_key)) is not None:
+            return value
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(0.02)
@@ -102,6 +110,8 @@ def _cached(scope: str, name: str, compute: Callable[[], T], timeout: int) -> T:
     try:
         value = compute()
         cache.set(key, value, timeout=timeout)
+        if stale_key:
+            cache.set(stale_key, value, timeout=DEFAULT_TIMEOUT)
     finally:
         cache.delete(lock)
     return value
@@ -124,10 +134,11 @@ def cohort_version(cohort_id: int) -> int:
 
 
 def cached_for_cohort(
-    cohort_id: int, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT
+    cohort_id: int, name: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT,
+    stale: str | None = None,
 ) -> T:
     """What a cohort-wide page reads, until anything in the cohort changes."""
-    return cached(_cohort_scope(cohort_id), name, compute, timeout=timeout)
+    return cached(_cohort_scope(cohort_id), name, compute, timeout=timeout, stale=stale)
 
 
 def cached_curriculum(name: str, compute: Callable[[], T]) -> T:

@@ -7,13 +7,14 @@ rows of the page shown (or of each batch of the CSV export) as model instances.
 """
 
 import hashlib
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
-from .cache import cached_for_cohort, cohort_version
+from .cache import cached_for_cohort
 from .models import Cohort, Deadline, Membership
 from .risk import (
     BATCH_SIZE, COUNTED_LEVELS, AssessedMembership, CohortRules, Level, RiskRow,
@@ -170,7 +171,7 @@ class Console:
     rows: ConsoleRows
     total: int
     next_deadline: Deadline | None
-    fragment_key: str  # the table's version: the cohort's, the minute and the filters
+    fragment_key: str  # this computation of the table (the rows' HTML is cached under it)
 
 
 def cohort_rules(cohort: Cohort) -> CohortRules:
@@ -195,8 +196,8 @@ def _table(cohort: Cohort, rules: CohortRules, filters: ConsoleFilters, now: dat
     keyed.sort(reverse=filters.sort.startswith("-"))
     # Extensions are few (organizers grant them one by one): kept for the rows of every page.
     return {
-        "counts": counts, "total": total, "pks": [pk for _key, pk in keyed],
-        "extensions": extensions,
+        "id": uuid.uuid4().hex, "counts": counts, "total": total,
+        "pks": [pk for _key, pk in keyed], "extensions": extensions,
     }
 
 
@@ -207,15 +208,17 @@ def build_console(
     now = now or timezone.now()
     rules = cohort_rules(cohort)
     minute = now.strftime("%Y%m%d%H%M")
+    # While one process recomputes a large cohort's table, the others show the previous one.
     table = cached_for_cohort(
         cohort.pk, f"console:{minute}:{filters.key}",
         lambda: _table(cohort, rules, filters, now), timeout=TABLE_SECONDS,
+        stale=f"console:{filters.key}",
     )
     next_deadline = next((d for d in rules.deadlines if d.due_at >= now), None)
     return Console(
         counts=table["counts"], rows=ConsoleRows(cohort, table["pks"], rules, table["extensions"], now),
         total=table["total"], next_deadline=next_deadline,
-        fragment_key=f"{cohort.pk}:{cohort_version(cohort.pk)}:{minute}:{filters.key}",
+        fragment_key=f"{cohort.pk}:{table['id']}",
     )
 
 
