@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from courses.models import Week
 
 from ..access import member_required
-from ..dashboard import build_dashboard, weeks_fragment_key
+from ..dashboard import build_dashboard, curriculum_weeks, weeks_fragment_key
 from ..forms import NoteForm
 from ..models import Membership
 from ..progress import set_week_note, tick_week, untick_week
@@ -40,9 +41,11 @@ def dashboard(request):
 
 
 def _week(request, week_id: int) -> Week:
-    return get_object_or_404(
-        Week.objects.of(request.cohort.specialization_id).select_related("course"), pk=week_id
-    )
+    """One of the cohort's weeks, from the cached curriculum (404 for any other id)."""
+    for week in curriculum_weeks(request.cohort.specialization_id):
+        if week.pk == week_id:
+            return week
+    raise Http404
 
 
 def _after_week_change(request, week: Week):
