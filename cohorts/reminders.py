@@ -19,12 +19,14 @@ from django.utils import timezone
 from courses.models import Week
 
 from .deadlines import facing
-from .models import Cohort, Deadline, Membership, Notification, WeekCompletion
-from .notifications import enqueue_on_commit
+from .models import Cohort, Deadline, Invitation, Membership, Notification, WeekCompletion
+from .notifications import enqueue, enqueue_on_commit
 
 BATCH_SIZE = 500
-# A notice still pending with no attempt after this long lost its task (a crash between
-# commit and enqueue); the hourly run queues it again. Delivery itself is idempotent.
+# A notice (or invitation) still pending this long after it was written lost its task: a crash
+# between commit and enqueue, a broker outage, or a retry that was never published. Retries
+# with backoff are over within minutes, so the hourly run queues it again; delivery itself is
+# idempotent (the row is locked and checked while it is sent).
 STRANDED_AFTER = timedelta(hours=1)
 
 
@@ -211,15 +213,17 @@ def _unverified_pillars(row: dict) -> list[str]:
 
 
 def requeue_stranded(*, now: datetime | None = None) -> int:
-    """Queue again the pending notices whose task was lost before it ever ran."""
-    from .tasks import send_notification
+    """Queue again the pending notices and unsent invitations whose task was lost."""
+    from .tasks import send_invitation, send_notification
 
-    now = now or timezone.now()
-    ids = list(
-        Notification.objects.filter(
-            status=Notification.Status.PENDING, attempts=0, created_at__lt=now - STRANDED_AFTER
+    before = (now or timezone.now()) - STRANDED_AFTER
+    notices = list(
+        Notification.objects.filter(status=Notification.Status.PENDING, created_at__lt=before)
+        .values_list("pk", flat=True)[:10_000]
+    )
+    invitations = list(
+        Invitation.objects.filter(
+            sent_at__isnull=True, accepted_at__isnull=True, created_at__lt=before
         ).values_list("pk", flat=True)[:10_000]
     )
-    for pk in ids:
-        send_notification.delay(pk)
-    return len(ids)
+    return enqueue(send_notification, notices) + enqueue(send_invitation, invitations)

@@ -82,3 +82,34 @@ def test_the_hourly_run_queues_again_a_notice_whose_task_was_lost(organizer):
     dispatch_reminders.delay()
     assert Notification.objects.get(pk=lost.pk).status == Notification.Status.SENT
     assert Notification.objects.get(pk=fresh.pk).status == Notification.Status.PENDING  # in flight
+
+
+def test_the_hourly_run_also_queues_a_lost_retry_and_a_stranded_invitation(organizer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cohorts.models import Invitation
+    from cohorts.reminders import requeue_stranded
+
+    long_ago = timezone.now() - timedelta(hours=2)
+    retried = digest(organizer.user, organizer.cohort)
+    Notification.objects.filter(pk=retried.pk).update(
+        created_at=long_ago, attempts=2, last_error="SMTPServerDisconnected()"
+    )
+    invitation = Invitation.objects.create(
+        cohort=organizer.cohort, email="invitee@example.com", role="participant",
+        created_at=long_ago,
+    )
+    accepted = Invitation.objects.create(
+        cohort=organizer.cohort, email="joined@example.com", role="participant",
+        created_at=long_ago, accepted_at=long_ago,
+    )
+
+    assert requeue_stranded() == 2
+    assert Notification.objects.get(pk=retried.pk).status == Notification.Status.SENT
+    invitation.refresh_from_db()
+    accepted.refresh_from_db()
+    assert invitation.sent_at is not None and accepted.sent_at is None
+    assert sorted(m.to[0] for m in mail.outbox) == ["invitee@example.com", organizer.user.email]
+    assert requeue_stranded() == 0
