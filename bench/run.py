@@ -579,10 +579,11 @@ def table(results: list[dict]) -> str:
         csv_cell = "n/a" if c.get("status") == "n/a" or not c else (
             f"{c['bytes']:,} B in {c['seconds']} s, {_queries(c)} queries, worker RSS "
             f"{c['rss_before_kb'] // 1024} -> {c['rss_peak_kb'] // 1024} MiB"
+            + (f" (high-water mark {c['hwm_kb'] // 1024} MiB)" if c.get("hwm_kb") else "")
         )
         fan_cell = "n/a" if f.get("status") == "n/a" or not f else (
             f"{f['emails']:,} of {f['queued']:,} emails, {f['emails_per_s']}/s"
-            + (f" (first {f['capped_at_seconds']:.0f} s)" if f.get("capped_at_seconds") else "")
+            + (f" over the first {f['seconds']:.0f} s (time was up)" if f.get("capped_at_seconds") else "")
             + f", {f['errors']} errors, {f['celery_concurrency']} worker processes"
         )
         build_cell = "reused" if b.get("reused") else f"built in {b.get('seconds')} s " \
@@ -596,7 +597,11 @@ def main() -> None:
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1000,10000"))
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--markdown", action="store_true", help="rewrite latest.md from latest.json")
     args = parser.parse_args()
+    if args.markdown:
+        write_markdown(json.loads((RESULTS / "latest.json").read_text()))
+        return
     if args.size:
         run_size(args.size, args.out)
         return
@@ -622,12 +627,24 @@ def main() -> None:
         "results": results,
     }
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str))
+    write_markdown(report)
+
+
+def write_markdown(report: dict) -> None:
+    """bench/results/latest.md from a report (`python -m bench.run --markdown` redoes it)."""
+    machine = report["machine"]
+    loads = [
+        f"{r['n']:,}: {r['load_average']['start']:.1f}-{r['load_average']['end']:.1f}"
+        for r in report["results"] if r.get("load_average")
+    ]
     markdown = (
-        f"Measured {report['generated_at']} on {os.cpu_count()} cores: gunicorn {config.WORKERS} "
-        f"sync workers, Locust {config.USERS} users for {config.DURATION} per scenario, "
-        f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine shares "
-        f"its cores). Queries per request: the first request (cold caches) → later ones.\n\n"
-        + table(results) + "\n"
+        f"Measured {report['generated_at']} on {machine['cpus']} cores: gunicorn "
+        f"{machine['gunicorn_workers']} sync workers, Locust {machine['users']} users for "
+        f"{machine['duration']} per scenario"
+        + (f"; load average from start to end of each size ({', '.join(loads)}): other work "
+           f"on the machine shares its cores" if loads else "")
+        + ". Queries per request: the first request (cold caches) → later ones.\n\n"
+        + table(report["results"]) + "\n"
     )
     (RESULTS / "latest.md").write_text(markdown)
     log("\n" + markdown)
