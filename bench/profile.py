@@ -70,7 +70,8 @@ def main() -> None:
             path, post = run.url("tick", week_id=week.pk), True
         else:
             key, kwargs, query = PAGES[args.page]
-            member = run.organizers[0] if key in {"organize", "participants_csv"} else run.participants[0]
+            organizer = key in {"organize", "participants_csv"}
+            member = run.organizers[0] if organizer else run.participants[0]
             path, post = run.url(key, **kwargs) + query, False
         client = run.client(member)
 

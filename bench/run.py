@@ -167,7 +167,9 @@ class SizeRun:
                         else len(response.content)
                     )
                 # Savepoints are the test transaction's, not the request's.
-                counts.append(sum(1 for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]))
+                counts.append(
+                    sum(1 for q in queries.captured_queries if "SAVEPOINT" not in q["sql"])
+                )
             transaction.set_rollback(True)  # a tick measured here leaves no trace
         return {
             "status": response.status_code, "queries": counts[-1], "queries_cold": counts[0],
@@ -583,7 +585,8 @@ def table(results: list[dict]) -> str:
         )
         fan_cell = "n/a" if f.get("status") == "n/a" or not f else (
             f"{f['emails']:,} of {f['queued']:,} emails, {f['emails_per_s']}/s"
-            + (f" over the first {f['seconds']:.0f} s (time was up)" if f.get("capped_at_seconds") else "")
+            + (f" over the first {f['seconds']:.0f} s (time was up)"
+               if f.get("capped_at_seconds") else "")
             + f", {f['errors']} errors, {f['celery_concurrency']} worker processes"
         )
         build_cell = "reused" if b.get("reused") else f"built in {b.get('seconds')} s " \
@@ -597,7 +600,9 @@ def main() -> None:
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1000,10000"))
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--markdown", action="store_true", help="rewrite latest.md from latest.json")
+    parser.add_argument(
+        "--markdown", action="store_true", help="rewrite latest.md from latest.json"
+    )
     args = parser.parse_args()
     if args.markdown:
         write_markdown(json.loads((RESULTS / "latest.json").read_text()))

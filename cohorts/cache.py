@@ -154,7 +154,8 @@ def curriculum_version() -> int:
 
 
 def _cohort_of_instance(sender, instance, **kwargs):
-    bump_cohort(instance.pk if sender.__name__ == "Cohort" else getattr(instance, "cohort_id", None))
+    is_cohort = sender.__name__ == "Cohort"
+    bump_cohort(instance.pk if is_cohort else getattr(instance, "cohort_id", None))
 
 
 def _cohort_of_membership_row(sender, instance, **kwargs):
@@ -167,7 +168,9 @@ def _cohort_of_membership_row(sender, instance, **kwargs):
     if isinstance(membership, Membership):
         bump_cohort(membership.cohort_id)
         return
-    cohort_id = Membership.objects.filter(pk=membership_id).values_list("cohort_id", flat=True).first()
+    cohort_id = (
+        Membership.objects.filter(pk=membership_id).values_list("cohort_id", flat=True).first()
+    )
     bump_cohort(cohort_id)
 
 
@@ -183,15 +186,15 @@ def connect_receivers() -> None:
     )
 
     for model in (Cohort, Deadline, KaggleRoute, Membership):
-        post_save.connect(_cohort_of_instance, sender=model, dispatch_uid=f"cache-{model.__name__}")
-        post_delete.connect(_cohort_of_instance, sender=model, dispatch_uid=f"cache-d-{model.__name__}")
+        name = model.__name__
+        post_save.connect(_cohort_of_instance, sender=model, dispatch_uid=f"cache-{name}")
+        post_delete.connect(_cohort_of_instance, sender=model, dispatch_uid=f"cache-d-{name}")
     # Rows that belong to a membership: the Kaggle board shows the submission itself, and an
     # extension changes a participant's risk without saving the membership.
     for model in (DeadlineExtension, KaggleSubmission):
-        post_save.connect(_cohort_of_membership_row, sender=model, dispatch_uid=f"cache-{model.__name__}")
-        post_delete.connect(
-            _cohort_of_membership_row, sender=model, dispatch_uid=f"cache-d-{model.__name__}"
-        )
+        name = model.__name__
+        post_save.connect(_cohort_of_membership_row, sender=model, dispatch_uid=f"cache-{name}")
+        post_delete.connect(_cohort_of_membership_row, sender=model, dispatch_uid=f"cache-d-{name}")
     for model in (Specialization, Course, Week, Assignment):
         post_save.connect(_curriculum, sender=model, dispatch_uid=f"cache-{model.__name__}")
         post_delete.connect(_curriculum, sender=model, dispatch_uid=f"cache-d-{model.__name__}")

@@ -216,7 +216,8 @@ def build_console(
     )
     next_deadline = next((d for d in rules.deadlines if d.due_at >= now), None)
     return Console(
-        counts=table["counts"], rows=ConsoleRows(cohort, table["pks"], rules, table["extensions"], now),
+        counts=table["counts"],
+        rows=ConsoleRows(cohort, table["pks"], rules, table["extensions"], now),
         total=table["total"], next_deadline=next_deadline,
         fragment_key=f"{cohort.pk}:{table['id']}",
     )

@@ -115,11 +115,14 @@ def weeks_fragment_key(dash: Dashboard, request) -> str:
     or changes status. Its forms carry the CSRF token, so the session's CSRF secret is part
     of the key (a cached list is only ever served to the session it was rendered for).
     """
-    get_token(request)  # makes sure the secret exists (and its cookie is renewed, as a render would)
+    get_token(request)  # the secret exists (and its cookie is renewed, as a render would do)
     membership, cohort = dash.membership, dash.membership.cohort
     parts = (
         membership.pk, membership.can_progress, cohort.slug, cohort.time_zone, get_language(),
         curriculum_version(), request.META["CSRF_COOKIE"],
-        sorted((c.week_id, c.completed_at.isoformat(), c.note_url) for c in dash.completions.values()),
+        sorted(
+            (c.week_id, c.completed_at.isoformat(), c.note_url)
+            for c in dash.completions.values()
+        ),
     )
     return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()

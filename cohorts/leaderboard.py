@@ -180,11 +180,17 @@ def board_stats(*, cohort: Cohort, viewer: Membership) -> BoardStats:
     if viewer_section is not None:
         # The viewer's own counters are in the key, so their own change shows at once.
         at = viewer.weeks_done_at.timestamp() if viewer.weeks_done_at else None
-        key = f"board-ahead:{viewer.pk}:{viewer_section.value}:{viewer.finish_seq}:{viewer.weeks_done}:{at}"
-        row["ahead"] = cached_for_cohort(
-            cohort.pk, key,
-            lambda: first["ahead"] if "ahead" in first else _viewer_ahead(cohort, viewer, viewer_section),
+        key = (
+            f"board-ahead:{viewer.pk}:{viewer_section.value}:{viewer.finish_seq}:"
+            f"{viewer.weeks_done}:{at}"
         )
+
+        def ahead():
+            if "ahead" in first:
+                return first["ahead"]
+            return _viewer_ahead(cohort, viewer, viewer_section)
+
+        row["ahead"] = cached_for_cohort(cohort.pk, key, ahead)
     counts = {section: row[f"s{section.value}"] for section in Section}
     return BoardStats(
         counts=counts,
@@ -637,8 +643,11 @@ def _cohort_comparison(cohort: Cohort, now: datetime) -> dict:
     }
 
 
-def build_comparison(*, cohort: Cohort, viewer: Membership, now: datetime | None = None) -> Comparison:
-    """Charts and pillar boards: the cohort's part cached per version and hour, the viewer's read."""
+def build_comparison(
+    *, cohort: Cohort, viewer: Membership, now: datetime | None = None
+) -> Comparison:
+    """Charts and pillar boards: the cohort's part cached per version and hour, the viewer's
+    own part read."""
     now = now or timezone.now()
     # The pace window slides with the clock and the burn-up grows by day: an hour at most.
     hour = timezone.localtime(now, cohort.tz).strftime("%Y%m%d%H")

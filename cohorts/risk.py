@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Week
 
-from .deadlines import DeadlineProgress, next_unmet, pillar_met
+from .deadlines import DeadlineProgress, pillar_met
 from .models import Cohort, Deadline, DeadlineExtension, Membership
 
 # The thresholds of the risk rules, in one place.
@@ -107,7 +107,8 @@ class CohortRules:
         self.attach(cohort)
         self.deadlines = list(cohort.deadlines.all())
         week_ids: dict[int, list[int]] = {}
-        for pk, number in Week.objects.of(cohort.specialization_id).values_list("pk", "course__number"):
+        weeks = Week.objects.of(cohort.specialization_id).values_list("pk", "course__number")
+        for pk, number in weeks:
             week_ids.setdefault(number, []).append(pk)
         self.course_numbers = sorted(week_ids)
         self.week_ids = week_ids
@@ -188,7 +189,7 @@ class CohortRules:
             else:
                 done = cumulative[last] if last >= 0 else 0
             if done < required:
-                due_at = extensions.get(deadline.pk, deadline.due_at) if extensions else deadline.due_at
+                due_at = extensions.get(deadline.pk, deadline.due_at)
                 upcoming = DeadlineProgress(
                     deadline=deadline, due_at=due_at, required=required, done=done
                 )
@@ -302,10 +303,14 @@ def risk_table(
     """
     since = now - timedelta(days=PACE_WINDOW_DAYS)
     annotations = {
-        f"done_c{number}": Count("completions", filter=Q(completions__week_id__in=rules.week_ids[number]))
+        f"done_c{number}": Count(
+            "completions", filter=Q(completions__week_id__in=rules.week_ids[number])
+        )
         for number in rules.course_numbers
     }
-    annotations["recent_weeks"] = Count("completions", filter=Q(completions__completed_at__gte=since))
+    annotations["recent_weeks"] = Count(
+        "completions", filter=Q(completions__completed_at__gte=since)
+    )
     fields = ROW_FIELDS + (["user__name", "user__email"] if with_user else [])
     rows = (
         cohort.memberships.participants().order_by()
