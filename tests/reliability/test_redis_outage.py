@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import AuditEvent, Membership, Notification, WeekCompletion
-from cohorts.notifications import queue_notification
+from cohorts.notifications import BROKER_PAUSE_SECONDS, queue_notification
 from cohorts.progress import record_history
 from cohorts.reminders import STRANDED_AFTER, requeue_stranded
 from cohorts.submissions import submit_certificate
@@ -135,8 +135,9 @@ def test_actions_during_a_redis_outage_succeed_and_their_notices_are_sent_once_i
 
         broker.start()
         # Nothing was queued while Redis was down, and what it held died with it: only the
-        # hourly re-queue (part of dispatch_reminders) brings these notices back.
-        time.sleep(2)
+        # hourly re-queue (part of dispatch_reminders) brings these notices back. (Wait out the
+        # pause after a broker failure too: the hourly run comes long after it.)
+        time.sleep(BROKER_PAUSE_SECONDS)
         assert smtp_sink.count() == 1
         with time_machine.travel(timezone.now() + STRANDED_AFTER + timedelta(minutes=1)):
             assert requeue_stranded() == 4 + 2 + 3
@@ -145,6 +146,8 @@ def test_actions_during_a_redis_outage_succeed_and_their_notices_are_sent_once_i
             + [m.user.email for m in reviewed + eliminated + nudged]
         )
         wait_for(lambda: smtp_sink.count() >= len(expected), 90, "the re-queued notices")
+        # A notice is marked sent just after the sink accepts it.
+        wait_for(lambda: not owed.filter(status="pending").exists(), 30, "the notices marked sent")
         # A second hourly run finds nothing left; nothing more arrives.
         with time_machine.travel(timezone.now() + 2 * STRANDED_AFTER):
             assert requeue_stranded() == 0
