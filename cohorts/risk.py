@@ -144,8 +144,8 @@ class CohortRules:
     def required_through(self, course: int) -> int:
         return sum(n for c, n in self._per_course.items() if c <= course)
 
-    def annotate(self, queryset, *, now: datetime):
-        """Weeks done per course and in the pace window, as annotations on the membership rows."""
+    def progress_annotations(self, *, now: datetime) -> dict:
+        """Weeks done per course (`done_c<n>`) and in the pace window (`recent_weeks`)."""
         since = now - timedelta(days=PACE_WINDOW_DAYS)
         annotations = {
             f"done_c{number}": Count(
@@ -156,7 +156,11 @@ class CohortRules:
         annotations["recent_weeks"] = Count(
             "completions", filter=Q(completions__completed_at__gte=since)
         )
-        return queryset.annotate(**annotations)
+        return annotations
+
+    def annotate(self, queryset, *, now: datetime):
+        """The progress annotations on the membership rows."""
+        return queryset.annotate(**self.progress_annotations(now=now))
 
     def assess(
         self, membership: Membership, *, extensions: dict[int, datetime], now: datetime
@@ -301,16 +305,7 @@ def risk_table(
     Read as plain tuples (no model instances) in batches; `with_user` adds the account's
     name and email (for search and sorting by email).
     """
-    since = now - timedelta(days=PACE_WINDOW_DAYS)
-    annotations = {
-        f"done_c{number}": Count(
-            "completions", filter=Q(completions__week_id__in=rules.week_ids[number])
-        )
-        for number in rules.course_numbers
-    }
-    annotations["recent_weeks"] = Count(
-        "completions", filter=Q(completions__completed_at__gte=since)
-    )
+    annotations = rules.progress_annotations(now=now)
     fields = ROW_FIELDS + (["user__name", "user__email"] if with_user else [])
     rows = (
         cohort.memberships.participants().order_by()
