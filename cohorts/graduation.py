@@ -46,7 +46,8 @@ def update_graduation(*, membership: Membership, actor=None, reason: str = "") -
     Returns True if the status changed; running it again changes nothing.
     """
     membership = (
-        Membership.objects.select_for_update().select_related("cohort").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",)).select_related("cohort")
+        .get(pk=membership.pk)
     )
     qualifies = not graduation_gaps(membership)
     graduated = membership.status == Membership.Status.GRADUATED

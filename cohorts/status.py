@@ -10,7 +10,7 @@ from .notifications import queue_notification
 
 
 def _lock(membership: Membership) -> Membership:
-    locked = Membership.objects.select_for_update().select_related("user", "cohort").get(
+    locked = Membership.objects.select_for_update(of=("self",)).select_related("user", "cohort").get(
         pk=membership.pk
     )
     if not locked.is_participant:

@@ -43,7 +43,7 @@ def accepted_certifications(cohort: Cohort) -> QuerySet[Certification]:
 
 def _lock_membership(membership_id: int) -> Membership:
     return (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("cohort", "user")
         .get(pk=membership_id)
     )
