@@ -4,12 +4,13 @@ The cohort under test is `world.cohort`; `world.other` is a second cohort whose 
 outsiders, and whose objects are the "somebody else's id" of the 404 tests.
 """
 
+import copy
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -143,3 +144,18 @@ def write_counters() -> dict[str, tuple[int, int, int]]:
 
 def changed_tables(before: dict, after: dict) -> list[str]:
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+def post_and_undo(client: Client, url: str, data) -> tuple:
+    """POST, then roll everything back: the response and the tables the request wrote.
+
+    The client's cookies are put back too, so no login, message or session change carries over.
+    """
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        before = write_counters()
+        response = client.post(url, data)
+        written = changed_tables(before, write_counters())
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response, written

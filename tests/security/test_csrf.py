@@ -5,17 +5,15 @@ the CSRF check and not a permission. For the endpoints that change state, the sa
 token does write: the refused one was a real attack, not an invalid form.
 """
 
-import copy
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from cohorts.models import Membership
 from courses.models import Certification
 
-from .conftest import changed_tables, write_counters
+from .conftest import post_and_undo
 from .test_permissions_matrix import EXPECTED, LOGIN
 from .urlmap import url_for, url_patterns
 
@@ -105,16 +103,8 @@ def _post(world, role, url, data, *, token: bool):
     if role not in clients:
         clients[role] = world.client(role, enforce_csrf_checks=True)
         clients[role].cookies["csrftoken"] = SECRET
-    client = clients[role]
-    cookies = copy.deepcopy(client.cookies)  # a login or logout in one request must not leak
     body = {**data, "csrfmiddlewaretoken": SECRET} if token else data
-    with transaction.atomic():
-        before = write_counters()
-        response = client.post(url, body)
-        written = changed_tables(before, write_counters())
-        transaction.set_rollback(True)
-    client.cookies = cookies
-    return response, written
+    return post_and_undo(clients[role], url, body)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ nothing; an accepted one is whole (the services are atomic). Every example runs 
 that is rolled back, so the examples are independent.
 """
 
-import copy
 from datetime import date
 
 import pytest
@@ -20,7 +19,7 @@ from hypothesis import strategies as st
 from cohorts.models import Deadline, Notification
 from cohorts.progress import tick_week
 
-from .conftest import changed_tables, write_counters
+from .conftest import changed_tables, post_and_undo, write_counters
 
 pytestmark = pytest.mark.django_db
 
@@ -55,17 +54,6 @@ def fields(*names: str, lists: tuple[str, ...] = ()):
     return st.fixed_dictionaries({}, optional=optional)
 
 
-def _post(client, url, data):
-    cookies = copy.deepcopy(client.cookies)  # no message or session change carries over
-    with transaction.atomic():
-        before = write_counters()
-        response = client.post(url, data)
-        written = changed_tables(before, write_counters())
-        transaction.set_rollback(True)
-    client.cookies = cookies
-    return response, written
-
-
 def _refused(response) -> bool:
     storage = getattr(response.wsgi_request, "_messages", None)
     levels = [m.level for m in getattr(storage, "_queued_messages", [])]  # this request's only
@@ -98,21 +86,21 @@ def ticked(world):
 @given(data=fields("note_url"))
 def test_tick_note_url(ticked, participant_client, data):
     url = reverse("cohorts:week-note", args=[ticked.cohort.slug, ticked.week.pk])
-    assert_safe(*_post(participant_client, url, data))
+    assert_safe(*post_and_undo(participant_client, url, data))
 
 
 @hostile_settings
 @given(data=fields("certificate_url"))
 def test_theory_evidence(world, participant_client, data):
     url = reverse("cohorts:pillar", args=[world.cohort.slug, "theory"])
-    assert_safe(*_post(participant_client, url, data))
+    assert_safe(*post_and_undo(participant_client, url, data))
 
 
 @hostile_settings
 @given(data=fields("certification", "credential_id", "credential_url", "passed_on", "note"))
 def test_certificate(world, participant_client, data):
     url = reverse("cohorts:pillar", args=[world.cohort.slug, "certificate"])
-    assert_safe(*_post(participant_client, url, data))
+    assert_safe(*post_and_undo(participant_client, url, data))
 
 
 KAGGLE_FIELDS = (
@@ -125,7 +113,7 @@ KAGGLE_FIELDS = (
 @given(data=fields(*KAGGLE_FIELDS), check=st.booleans())
 def test_kaggle(world, participant_client, data, check):
     url = reverse("cohorts:pillar", args=[world.cohort.slug, "kaggle"])
-    response, written = _post(participant_client, url, {**data, **({"check": "1"} if check else {})})
+    response, written = post_and_undo(participant_client, url, {**data, **({"check": "1"} if check else {})})
     # "Check" shows the route verdict and never writes.
     assert_safe(response, written, writes_allowed=not check)
 
@@ -134,7 +122,7 @@ def test_kaggle(world, participant_client, data, check):
 @given(data=fields(*KAGGLE_FIELDS))
 def test_kaggle_route_check_never_writes(world, participant_client, data):
     url = reverse("cohorts:kaggle-check", args=[world.cohort.slug])
-    assert_safe(*_post(participant_client, url, data), writes_allowed=False)
+    assert_safe(*post_and_undo(participant_client, url, data), writes_allowed=False)
 
 
 def _member_url(world, name):
@@ -146,19 +134,19 @@ def _member_url(world, name):
 def test_extension(world, organizer_client, data, real_deadline):
     if real_deadline:
         data["deadline"] = str(world.mine.deadline.pk)
-    assert_safe(*_post(organizer_client, _member_url(world, "cohorts:organize-extend"), data))
+    assert_safe(*post_and_undo(organizer_client, _member_url(world, "cohorts:organize-extend"), data))
 
 
 @hostile_settings
 @given(data=fields("reason", "deadline"))
 def test_elimination_reason(world, organizer_client, data):
-    assert_safe(*_post(organizer_client, _member_url(world, "cohorts:organize-eliminate"), data))
+    assert_safe(*post_and_undo(organizer_client, _member_url(world, "cohorts:organize-eliminate"), data))
 
 
 @hostile_settings
 @given(data=fields("reinstate-reason", "withdraw-reason"), action=st.sampled_from(["reinstate", "withdraw"]))
 def test_reinstate_and_withdraw_reason(world, organizer_client, data, action):
-    assert_safe(*_post(organizer_client, _member_url(world, f"cohorts:organize-{action}"), data))
+    assert_safe(*post_and_undo(organizer_client, _member_url(world, f"cohorts:organize-{action}"), data))
 
 
 @hostile_settings
@@ -168,7 +156,7 @@ def test_reinstate_and_withdraw_reason(world, organizer_client, data, action):
 )
 def test_settings(world, organizer_client, data):
     url = reverse("cohorts:organize-settings", args=[world.cohort.slug])
-    assert_safe(*_post(organizer_client, url, data))
+    assert_safe(*post_and_undo(organizer_client, url, data))
 
 
 @hostile_settings
@@ -184,7 +172,7 @@ def test_deadlines(world, organizer_client, data, kind, existing):
     name = "cohorts:organize-deadline" if existing else "cohorts:organize-deadline-new"
     args = [world.cohort.slug, deadline.pk] if existing else [world.cohort.slug]
     body = {f"{prefix}-{key}": value for key, value in data.items()}
-    assert_safe(*_post(organizer_client, reverse(name, args=args), body))
+    assert_safe(*post_and_undo(organizer_client, reverse(name, args=args), body))
 
 
 @hostile_settings
@@ -198,7 +186,7 @@ def test_kaggle_routes(world, organizer_client, data, existing):
     name = "cohorts:organize-route" if existing else "cohorts:organize-route-new"
     args = [world.cohort.slug, route.pk] if existing else [world.cohort.slug]
     body = {f"{prefix}-{key}": value for key, value in data.items()}
-    assert_safe(*_post(organizer_client, reverse(name, args=args), body))
+    assert_safe(*post_and_undo(organizer_client, reverse(name, args=args), body))
 
 
 @hostile_settings
@@ -207,7 +195,7 @@ def test_nudge(world, organizer_client, data, include_target):
     if include_target:
         data["members"] = [*data.get("members", []), str(world.mine.target.pk)]
     url = reverse("cohorts:organize-nudge", args=[world.cohort.slug])
-    assert_safe(*_post(organizer_client, url, data))
+    assert_safe(*post_and_undo(organizer_client, url, data))
 
 
 @hostile_settings
@@ -216,33 +204,33 @@ def test_review_decision(world, organizer_client, data, decision):
     url = reverse(
         "cohorts:verify-decide", args=[world.cohort.slug, "certificate", world.mine.submission.pk, decision]
     )
-    assert_safe(*_post(organizer_client, url, data))
+    assert_safe(*post_and_undo(organizer_client, url, data))
 
 
 @hostile_settings
 @given(selected=st.lists(st.one_of(values, values.map(lambda v: f"certificate:{v}")), max_size=6))
 def test_bulk_approval(world, organizer_client, selected):
     url = reverse("cohorts:verify-bulk", args=[world.cohort.slug])
-    assert_safe(*_post(organizer_client, url, {"selected": selected}))
+    assert_safe(*post_and_undo(organizer_client, url, {"selected": selected}))
 
 
 @hostile_settings
 @given(data=fields("text", "confirm"))
 def test_roster_confirmation(world, organizer_client, data):
     url = reverse("cohorts:organize-roster", args=[world.cohort.slug])
-    assert_safe(*_post(organizer_client, url, data))
+    assert_safe(*post_and_undo(organizer_client, url, data))
 
 
 @hostile_settings
 @given(data=fields("code"))
 def test_join_code(world, participant_client, data):
-    assert_safe(*_post(participant_client, reverse("cohorts:join"), data))
+    assert_safe(*post_and_undo(participant_client, reverse("cohorts:join"), data))
 
 
 @hostile_settings
 @given(data=fields("email_reminders", "email_digest", "language"))
 def test_email_preferences(world, participant_client, data):
-    assert_safe(*_post(participant_client, reverse("cohorts:preferences"), data))
+    assert_safe(*post_and_undo(participant_client, reverse("cohorts:preferences"), data))
 
 
 @settings(hostile_settings, max_examples=EXAMPLES // 2)  # six pages per example
@@ -269,19 +257,19 @@ def test_hostile_query_strings_on_read_pages(world, params):
 def test_an_oversized_form_post_is_refused_not_crashed(world, organizer_client, settings):
     url = reverse("cohorts:organize-nudge", args=[world.cohort.slug])
     big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-    response, written = _post(organizer_client, url, {"message": big, "members": [world.mine.target.pk]})
+    response, written = post_and_undo(organizer_client, url, {"message": big, "members": [world.mine.target.pk]})
     assert response.status_code == 400 and written == []
 
 
 def test_dates_at_the_ends_of_the_calendar_are_form_errors(world, organizer_client):
     """Year 1 at midnight in Seoul is before year 1 in UTC: refused, not an OverflowError."""
     for due_on, due_time in [("0001-01-01", "00:00"), ("9999-12-31", "23:59"), ("0001-01-01", "")]:
-        response, written = _post(
+        response, written = post_and_undo(
             organizer_client, _member_url(world, "cohorts:organize-extend"),
             {"deadline": world.mine.deadline.pk, "due_on": due_on, "due_time": due_time, "reason": "x"},
         )
         assert response.status_code in {302, 400} and (response.status_code == 302 or not written)
-        response, written = _post(
+        response, written = post_and_undo(
             organizer_client, reverse("cohorts:organize-deadline-new", args=[world.cohort.slug]),
             {"new-kind": "certificate", "new-title": "T", "new-due_on": due_on, "new-due_time": due_time},
         )

@@ -1,7 +1,6 @@
 """The CSV roster import under hostile files: random bytes, huge files, Korean encodings,
 spreadsheet formulas. Never a 500, never a partial import, big files refused by their size."""
 
-import copy
 import csv
 import io
 import re
@@ -20,7 +19,7 @@ from cohorts.models import Invitation
 from cohorts.roster import FORMULA_PREFIXES, MAX_BYTES, csv_lines, import_roster, preview
 from tests.factories import MembershipFactory
 
-from .conftest import changed_tables, write_counters
+from .conftest import post_and_undo
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +39,7 @@ def roster_url(world) -> str:
 
 
 def upload(client, url, data: bytes, name="roster.csv"):
-    cookies = copy.deepcopy(client.cookies)
-    with transaction.atomic():
-        before = write_counters()
-        response = client.post(url, {"file": SimpleUploadedFile(name, data, "text/csv")})
-        written = changed_tables(before, write_counters())
-        transaction.set_rollback(True)
-    client.cookies = cookies
-    return response, written
+    return post_and_undo(client, url, {"file": SimpleUploadedFile(name, data, "text/csv")})
 
 
 @pytest.fixture
