@@ -77,13 +77,7 @@ def main() -> None:
 
         def request():
             with transaction.atomic():
-                if post:
-                    response = client.post(
-                        path, secure=True,
-                        headers={"X-CSRFToken": member["csrf"], "HX-Request": "true"},
-                    )
-                else:
-                    response = client.get(path, secure=True)
+                response = run.send(client, path, member, post=post)
                 if response.streaming:
                     b"".join(response.streaming_content)
                 transaction.set_rollback(True)

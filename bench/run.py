@@ -143,6 +143,15 @@ class SizeRun:
             client.cookies[self.settings.CSRF_COOKIE_NAME] = member["csrf"]
         return client
 
+    @staticmethod
+    def send(client, path: str, member: dict | None, *, post: bool):
+        """One page GET, or one tick POSTed through htmx as the member's browser would."""
+        if post:
+            return client.post(
+                path, secure=True, headers={"X-CSRFToken": member["csrf"], "HX-Request": "true"}
+            )
+        return client.get(path, secure=True)
+
     def count_queries(self, path: str, member: dict | None, *, post: bool = False) -> dict:
         from django.db import connection, transaction
         from django.test.utils import CaptureQueriesContext
@@ -154,13 +163,7 @@ class SizeRun:
             # request costs until the cohort changes (warm). A tick once.
             for _ in range(1 if post else 2):
                 with CaptureQueriesContext(connection) as queries:
-                    if post:
-                        response = client.post(
-                            path, secure=True,
-                            headers={"X-CSRFToken": member["csrf"], "HX-Request": "true"},
-                        )
-                    else:
-                        response = client.get(path, secure=True)
+                    response = self.send(client, path, member, post=post)
                     size = (
                         sum(len(chunk) for chunk in response.streaming_content)
                         if response.streaming
