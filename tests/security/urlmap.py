@@ -63,26 +63,17 @@ def kwargs_for(pattern: Pattern, world, **overrides) -> dict:
     from .conftest import unsubscribe_token
 
     mine, user = world.mine, world.mine.participant.user
+    plain = {
+        "slug": mine.cohort.slug, "week_id": world.week.pk, "membership_id": mine.target.pk,
+        "deadline_id": mine.deadline.pk, "route_id": mine.route.pk, "pk": mine.submission.pk,
+        "pillar": "certificate", "decision": "approve", "app_label": "cohorts",
+        "id": user.pk, "url": "no-such-page/",  # `url`: the admin's catch-all
+        **overrides,
+    }
     values = {}
     for param in pattern.params:
-        if param in overrides:
-            values[param] = overrides[param]
-        elif param == "slug":
-            values[param] = mine.cohort.slug
-        elif param == "week_id":
-            values[param] = world.week.pk
-        elif param == "membership_id":
-            values[param] = mine.target.pk
-        elif param == "deadline_id":
-            values[param] = mine.deadline.pk
-        elif param == "route_id":
-            values[param] = mine.route.pk
-        elif param == "pk":
-            values[param] = mine.submission.pk
-        elif param == "pillar":
-            values[param] = "certificate"
-        elif param == "decision":
-            values[param] = "approve"
+        if param in plain:
+            values[param] = plain[param]
         elif param == "token":
             values[param] = (
                 mine.invitation.token if pattern.key == "cohorts:invitation"
@@ -95,14 +86,8 @@ def kwargs_for(pattern: Pattern, world, **overrides) -> dict:
             values[param] = default_token_generator.make_token(user)
         elif param == "uidb36":
             values[param] = user_pk_to_url_str(user)
-        elif param == "url":  # the admin's catch-all
-            values[param] = "no-such-page/"
-        elif param == "id":
-            values[param] = user.pk
         elif param == "object_id":
             values[param] = _admin_object_id(pattern, world)
-        elif param == "app_label":
-            values[param] = "cohorts"
         elif param == "content_type_id":
             from django.contrib.contenttypes.models import ContentType
 
